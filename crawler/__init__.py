@@ -1,0 +1,1 @@
+"""Library agency news crawler: the shared library the site spiders and pipelines stand on."""

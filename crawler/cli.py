@@ -1,0 +1,288 @@
+"""The command line: `python -m crawler crawl|list|demo|snapshot|state`.
+
+Exit codes (documented in the README, for cron and alerting):
+  0  every site crawled fine
+  1  some site failed: unreachable, or its layout/extraction broke (the report names it)
+  2  usage error (unknown site, bad option, unreadable mirror map)
+  3  another run holds the state lock; this one touched nothing
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_SITE_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STATE = Path("data/state.sqlite")
+DEFAULT_OUTPUT_DIR = Path("data/output")
+DEMO_SITES = PROJECT_ROOT / "tests" / "fixtures" / "sites"
+
+
+class UsageError(Exception):
+    pass
+
+
+# -- the spiders ------------------------------------------------------------------------------
+
+def project_settings(**overrides: Any):
+    from scrapy.settings import Settings
+
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    settings = Settings()
+    settings.setmodule("settings", priority="project")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def spider_classes(settings=None) -> dict[str, type]:
+    from scrapy.spiderloader import SpiderLoader
+
+    loader = SpiderLoader.from_settings(settings or project_settings())
+    return {name: loader.load(name) for name in sorted(loader.list())}
+
+
+def pick_sites(names: list[str], known: dict[str, type]) -> list[str]:
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    return list(dict.fromkeys(names)) or list(known)
+
+
+# -- running a crawl --------------------------------------------------------------------------
+
+def run_crawl(sites: list[str], sink: Any, *, state: Any = None, full: bool = False,
+              since: datetime | None = None, mirror: str | None = None, log_level: str = "WARNING",
+              progress: bool = False, settings_overrides: dict[str, Any] | None = None
+              ) -> dict[str, dict[str, Any]]:
+    """Crawl the sites in this process; returns each site's Scrapy stats."""
+    from scrapy.crawler import CrawlerProcess
+
+    overrides = {"LOG_LEVEL": log_level, "LOG_COLOR": sys.stderr.isatty()}
+    if mirror:
+        overrides["MIRROR_MAP"] = str(mirror)
+    overrides.update(settings_overrides or {})
+    settings = project_settings(**overrides)
+    classes = spider_classes(settings)
+    process = CrawlerProcess(settings)
+    crawlers = {}
+    for site in sites:
+        crawler = process.create_crawler(classes[site])
+        crawlers[site] = crawler
+        process.crawl(crawler, sink=sink, state=state, full=full, since=since)
+    if progress:
+        _show_progress(crawlers)
+    process.start()
+    if progress:
+        sys.stderr.write("\n")
+    return {site: dict(crawler.stats.get_stats()) for site, crawler in crawlers.items()}
+
+
+def _show_progress(crawlers: dict[str, Any]) -> None:
+    """A live line per run in a terminal; never under cron (no tty, no progress)."""
+    from twisted.internet import task
+
+    def tick() -> None:
+        parts = []
+        for site, crawler in crawlers.items():
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            parts.append(f"{site} {stats.get('response_received_count', 0)}p/{stats.get('output/lines', 0)}i")
+        sys.stderr.write("\r" + "  ".join(parts) + " ")
+        sys.stderr.flush()
+
+    task.LoopingCall(tick).start(1.0, now=False)
+
+
+def _since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"--since wants an ISO date such as 2026-01-31: {text!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.lock import LockBusy, RunLock
+    from crawler.mirror import MirrorMap, MirrorMapError
+    from crawler.output import DirSink, FileSink, run_name
+    from crawler.report import RunReport, site_report
+    from crawler.state import State
+
+    sites = pick_sites(args.sites, spider_classes())
+    if args.output and args.output_dir:
+        raise UsageError("give --output FILE or --output-dir DIR, not both")
+    since = _since(args.since)
+    if args.mirror:
+        try:
+            MirrorMap.load(args.mirror)
+        except MirrorMapError as exc:
+            raise UsageError(str(exc)) from exc
+    started = datetime.now(timezone.utc)
+    run = run_name(started)
+    one_off = bool(args.output) and not args.state
+    state_path = Path(args.state or DEFAULT_STATE)
+    lock = None if one_off else RunLock(state_path.with_name(state_path.name + ".lock"))
+    try:
+        if lock:
+            lock.acquire()
+    except LockBusy as exc:
+        print(f"crawler: {exc}; not starting", file=sys.stderr)
+        return EXIT_LOCKED
+    try:
+        state = None if one_off else State(state_path, revisit_days=args.revisit_days, now=started)
+        if args.output:
+            sink, report_dir = FileSink(args.output, state), Path(args.output).resolve().parent / "_runs"
+        else:
+            out_dir = Path(args.output_dir or DEFAULT_OUTPUT_DIR)
+            sink, report_dir = DirSink(out_dir, run, state), out_dir / "_runs"
+            if state is not None:
+                for site in sites:
+                    state.adopt_files(site, sink.site_dir(site))
+        stats = run_crawl(sites, sink, state=state, full=args.full, since=since, mirror=args.mirror,
+                          log_level=args.log_level, progress=sys.stderr.isatty() and not args.quiet)
+        outputs = [str(p) for p in sink.close()]
+        reports = [site_report(site, stats[site], args.missing_max) for site in sites]
+        code = EXIT_OK if all(r.ok for r in reports) else EXIT_SITE_FAILED
+        report = RunReport(run=run, started=started.isoformat(),
+                           finished=datetime.now(timezone.utc).isoformat(), exit_code=code,
+                           outputs=outputs, sites=reports)
+        saved = report.save(report_dir / f"{run}.json")
+        if not args.quiet or code:
+            print(report.text(), file=sys.stderr)
+            print(f"  report {saved}", file=sys.stderr)
+        if state is not None:
+            state.close()
+        return code
+    finally:
+        if lock:
+            lock.release()
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    for name, cls in spider_classes().items():
+        print(f"{name:12} {cls.language}  {cls.timezone:18} {cls.origin}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Serve the project's saved pages on loopback and crawl them with the real spiders."""
+    from crawler.output import FileSink
+    from crawler.replay import ReplayServer, SiteCopy
+    from crawler.report import site_report
+
+    known = spider_classes()
+    copies = [SiteCopy.load(d) for d in sorted(DEMO_SITES.iterdir())
+              if (d / "pages.json").is_file() and d.name in known]
+    if not copies:
+        raise UsageError(f"no saved sites under {DEMO_SITES}")
+    sites = [c.root.name for c in copies]
+    output = Path(args.output)
+    with ReplayServer(copies) as server, tempfile.TemporaryDirectory() as tmp:
+        mirror = server.write_map(Path(tmp) / "mirror.json")
+        print(f"serving saved copies of {', '.join(sites)} on loopback: {server.mirror}", file=sys.stderr)
+        sink = FileSink(output)
+        stats = run_crawl(sites, sink, mirror=str(mirror), log_level=args.log_level)
+        sink.close()
+    reports = [site_report(site, stats[site]) for site in sites]
+    for r in reports:
+        print(f"  {r.site:12} {r.new_items} articles from {r.pages_fetched} pages"
+              + ("" if r.ok else f"  PROBLEMS: {'; '.join(r.problems)}"), file=sys.stderr)
+    print(f"wrote {output}; first line:", file=sys.stderr)
+    with open(output, encoding="utf-8") as f:
+        print(f.readline().rstrip("\n"))
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_SITE_FAILED
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """Save a site as it answers into a folder that `crawler.replay` serves again."""
+    from scrapy.crawler import CrawlerProcess
+
+    pick_sites([args.site], spider_classes())
+    settings = project_settings(
+        LOG_LEVEL=args.log_level, MIRROR_MAP=args.mirror, SNAPSHOT_DIR=str(args.into),
+        DOWNLOADER_MIDDLEWARES={**project_settings().getdict("DOWNLOADER_MIDDLEWARES"),
+                                "crawler.snapshot.SnapshotRecorder": 950},
+        ITEM_PIPELINES={})
+    process = CrawlerProcess(settings)
+    process.crawl(spider_classes(settings)[args.site])
+    process.start()
+    print(f"saved {args.site} into {args.into}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    from crawler.lock import LockBusy, RunLock
+    from crawler.state import State
+
+    sites = pick_sites(args.sites, spider_classes())
+    path = Path(args.state)
+    try:
+        with RunLock(path.with_name(path.name + ".lock")):
+            state = State(path)
+            for site in sites:
+                print(f"{site}: forgot {state.forget(site)} articles", file=sys.stderr)
+            state.close()
+    except LockBusy as exc:
+        print(f"crawler: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    crawl = sub.add_parser("crawl", help="crawl sites (all when none is named)")
+    crawl.add_argument("sites", nargs="*", metavar="SITE")
+    crawl.add_argument("--mirror", metavar="MAP.json", help="fetch live origins from local mirrors")
+    crawl.add_argument("--output", metavar="FILE.jsonl",
+                       help="one-off run: all items in one file (no state unless --state is given)")
+    crawl.add_argument("--output-dir", metavar="DIR",
+                       help=f"scheduled run: DIR/<site>/<run>.jsonl (default {DEFAULT_OUTPUT_DIR})")
+    crawl.add_argument("--state", metavar="PATH", help=f"state file (default {DEFAULT_STATE})")
+    crawl.add_argument("--full", action="store_true", help="ignore the state: recrawl everything")
+    crawl.add_argument("--since", metavar="DATE", help="skip articles published before DATE")
+    crawl.add_argument("--revisit-days", type=float, default=7.0,
+                       help="refetch articles younger than this many days (default 7)")
+    crawl.add_argument("--missing-max", type=float, default=0.2,
+                       help="alarm when a required field is missing in more than this share (0.2)")
+    crawl.add_argument("--quiet", action="store_true", help="no report on stderr unless a site failed")
+    crawl.set_defaults(func=cmd_crawl)
+
+    sub.add_parser("list", help="the sites this crawler knows").set_defaults(func=cmd_list)
+
+    demo = sub.add_parser("demo", help="crawl the project's saved pages, served on loopback")
+    demo.add_argument("--output", default="demo.jsonl", metavar="FILE.jsonl")
+    demo.set_defaults(func=cmd_demo)
+
+    snap = sub.add_parser("snapshot", help="save a site's pages for replay (fixtures, local copies)")
+    snap.add_argument("site")
+    snap.add_argument("--mirror", metavar="MAP.json")
+    snap.add_argument("--into", required=True, type=Path, metavar="DIR")
+    snap.set_defaults(func=cmd_snapshot)
+
+    reset = sub.add_parser("reset", help="forget what was written for sites (next run writes all again)")
+    reset.add_argument("sites", nargs="+", metavar="SITE")
+    reset.add_argument("--state", default=str(DEFAULT_STATE), metavar="PATH")
+    reset.set_defaults(func=cmd_state)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.getLogger("scrapy").setLevel(args.log_level)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,63 @@
+"""The article item: the data contract of one JSON Lines output line, defined once.
+
+`FIELDS` is the order of keys in the output; `article.schema.json` beside this module is the
+same contract as a JSON Schema, which the tests validate written output against.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import scrapy
+
+FIELDS = (
+    "id", "site", "url", "language", "title", "kicker", "lead", "body", "published_at",
+    "date_raw", "author", "category", "images", "comment_count", "view_count", "crawled_at",
+)
+TEXT_FIELDS = ("title", "kicker", "lead", "body", "author", "category", "date_raw")
+REQUIRED = ("url", "title", "published_at")
+SCHEMA_PATH = Path(__file__).with_name("article.schema.json")
+
+
+class ArticleItem(scrapy.Item):
+    id = scrapy.Field()
+    site = scrapy.Field()
+    url = scrapy.Field()
+    language = scrapy.Field()
+    title = scrapy.Field()
+    kicker = scrapy.Field()
+    lead = scrapy.Field()
+    body = scrapy.Field()
+    published_at = scrapy.Field()
+    date_raw = scrapy.Field()
+    author = scrapy.Field()
+    category = scrapy.Field()
+    images = scrapy.Field()
+    comment_count = scrapy.Field()
+    view_count = scrapy.Field()
+    crawled_at = scrapy.Field()
+    #: not in the output: every canonical URL that led to the article (for incremental runs)
+    aliases = scrapy.Field()
+
+
+
+
+def as_line(item: Any) -> dict[str, Any]:
+    """The output object: every contract field, in contract order, missing ones as null."""
+    data = dict(item)
+    line = {name: data.get(name) for name in FIELDS}
+    if line["images"] is None:
+        line["images"] = []
+    return line
+
+
+def dumps(item: Any) -> str:
+    """One JSON Lines line (without the newline): UTF-8 text, not ASCII-escaped."""
+    return json.dumps(as_line(item), ensure_ascii=False, separators=(",", ":"))
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

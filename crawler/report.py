@@ -1,0 +1,137 @@
+"""The run report: per site what was fetched, written, skipped and why, field fill rates, time,
+and whether the site is healthy. Printed for a person on stderr and saved as JSON for machines.
+
+A site FAILED when it could not be reached, when its listings showed no article links at all,
+when articles were fetched but none could be read, or when a required field (title, body,
+published_at) is missing in more than `missing_max` of its extracted items: the marks of a
+site that is down or whose template changed.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.coverage import COUNTED
+
+REQUIRED_FIELDS = ("title", "body", "published_at")
+
+
+@dataclass
+class SiteReport:
+    site: str
+    pages_fetched: int
+    new_items: int
+    duplicates: int
+    dropped: dict[str, int]
+    skipped: dict[str, int]
+    errors: dict[str, int]
+    fill_rates: dict[str, float]
+    extracted: int
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _group(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {k[len(prefix):]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+
+def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2) -> SiteReport:
+    dropped = _group(stats, "dropped/")
+    extracted = int(stats.get("coverage/items", 0))
+    fill = {name: round(stats.get(f"coverage/{name}", 0) / extracted, 3) if extracted else 0.0
+            for name in COUNTED}
+    errors = {
+        "http_errors": sum(_group(stats, "httperror/response_ignored_status_count/").values()),
+        "download_errors": int(stats.get("downloader/exception_count", 0))
+        - int(stats.get("retry/count", 0)) + int(stats.get("retry/max_reached", 0)),
+        "gave_up_retrying": int(stats.get("retry/max_reached", 0)),
+        "retries": int(stats.get("retry/count", 0)),
+        "logged_errors": int(stats.get("log_count/ERROR", 0)),
+    }
+    report = SiteReport(
+        site=site,
+        pages_fetched=int(stats.get("response_received_count", 0)),
+        new_items=int(stats.get("output/lines", stats.get("item_scraped_count", 0))),
+        duplicates=dropped.get("duplicate_url", 0) + dropped.get("duplicate_content", 0),
+        dropped=dropped,
+        skipped=_group(stats, "skipped/"),
+        errors={k: max(v, 0) for k, v in errors.items()},
+        fill_rates=fill,
+        extracted=extracted,
+        seconds=round(float(stats.get("elapsed_time_seconds", 0.0)), 2),
+    )
+    report.problems = problems(report, stats, missing_max)
+    return report
+
+
+def problems(report: SiteReport, stats: dict[str, Any], missing_max: float) -> list[str]:
+    if report.pages_fetched == 0:
+        return ["unreachable: no page answered"]
+    found = []
+    if stats.get("finish_reason", "finished") != "finished":
+        found.append(f"crawl ended early: {stats.get('finish_reason')}")
+    if int(stats.get("listing/article_links", 0)) == 0:
+        found.append("no article links on the listings: listing layout changed or site down")
+    fetched_articles = int(stats.get("article/responses", 0))
+    if fetched_articles and report.extracted == 0:
+        found.append(f"{fetched_articles} article pages fetched, none could be read: article layout changed")
+    if report.extracted:
+        for name in REQUIRED_FIELDS:
+            missing = 1.0 - report.fill_rates.get(name, 0.0)
+            if missing > missing_max:
+                found.append(f"layout: {name} missing in {missing:.0%} of {report.extracted} items")
+    return found
+
+
+@dataclass
+class RunReport:
+    run: str
+    started: str
+    finished: str
+    exit_code: int
+    outputs: list[str]
+    sites: list[SiteReport]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for site, raw in zip(self.sites, data["sites"]):
+            raw["ok"] = site.ok
+        return data
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.part")
+        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    def text(self) -> str:
+        lines = [f"run {self.run}: exit {self.exit_code}"]
+        for s in self.sites:
+            status = "ok" if s.ok else "FAILED"
+            lines.append(
+                f"  {s.site:12} {status:6} {s.pages_fetched:5} pages, {s.new_items:4} new items, "
+                f"{s.duplicates} duplicates skipped, {s.seconds:.1f}s")
+            dropped = {k: v for k, v in s.dropped.items() if k not in ("duplicate_url", "duplicate_content")}
+            if dropped:
+                lines.append("      dropped: " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
+            if s.skipped:
+                lines.append("      skipped: " + ", ".join(f"{k} {v}" for k, v in s.skipped.items()))
+            errors = {k: v for k, v in s.errors.items() if v}
+            if errors:
+                lines.append("      errors: " + ", ".join(f"{k} {v}" for k, v in errors.items()))
+            if s.extracted:
+                lines.append("      filled: " + ", ".join(
+                    f"{k} {v:.0%}" for k, v in s.fill_rates.items()))
+            for problem in s.problems:
+                lines.append(f"      PROBLEM: {problem}")
+        for path in self.outputs:
+            lines.append(f"  wrote {path}")
+        return "\n".join(lines)

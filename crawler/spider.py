@@ -1,0 +1,144 @@
+"""The news spider every site stands on: listings → articles → one item per article.
+
+A site's spider says where its listings are (`start_paths`, `section_links`), how its
+pagination goes (`next_pages`), which links on a listing are articles (`article_links`) and
+which page class reads an article (`article_page`). Everything else lives here: requests
+with canonical URLs, skipping files that are not pages, counting what was skipped and why,
+and stopping a listing walk early on incremental runs.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from crawler.items import ArticleItem
+from crawler.page import ArticlePage
+from crawler.urls import Aliases, absolute, canonical_url
+
+logger = logging.getLogger(__name__)
+
+NOT_PAGES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar", ".7z",
+             ".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp3", ".mp4", ".avi")
+
+
+class NewsSpider(scrapy.Spider):
+    """Base class of the site spiders; subclasses describe their site, this class crawls it."""
+
+    name: ClassVar[str]
+    language: ClassVar[str]
+    timezone: ClassVar[str]
+    origin: ClassVar[str]
+    start_paths: ClassVar[Sequence[str]] = ("/",)
+    article_page: ClassVar[type[ArticlePage]]
+    url_aliases: ClassVar[Aliases] = ()
+
+    # -- what a site spider describes ---------------------------------------------------------
+
+    def article_links(self, response: TextResponse) -> Iterable[str]:
+        """Links (href values) on a listing page that lead to articles."""
+        raise NotImplementedError
+
+    def next_pages(self, response: TextResponse) -> Iterable[str]:
+        """Links to the following pages of the same listing (walked while they hold new articles)."""
+        return ()
+
+    def section_links(self, response: TextResponse) -> Iterable[str]:
+        """Links to further listings (categories, archives), always walked from where they appear."""
+        return ()
+
+    # -- crawling -----------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        for path in self.start_paths:
+            yield scrapy.Request(self.origin.rstrip("/") + path, callback=self.parse_listing)
+
+    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            self.count_skip("listing_not_html", response.url)
+            return
+        new = 0
+        for url in self._links(response, self.article_links(response)):
+            self.inc_stat("listing/article_links")
+            if not self._is_page(url):
+                continue
+            if self.seen_before(url):
+                self.inc_stat("incremental/known_links")
+                continue
+            new += 1
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
+                                 meta={"listing": response.url})
+        for url in self._links(response, self.section_links(response)):
+            yield scrapy.Request(url, callback=self.parse_listing)
+        if new or not self.is_incremental:
+            for url in self._links(response, self.next_pages(response)):
+                yield scrapy.Request(url, callback=self.parse_listing)
+        else:
+            self.inc_stat("incremental/listings_stopped")
+            logger.info("nothing new on %s: not walking further", response.url)
+
+    def parse_article(self, response: Response) -> Iterable[ArticleItem]:
+        self.inc_stat("article/responses")
+        if not isinstance(response, TextResponse):
+            self.count_skip("not_html", response.url)
+            return
+        try:
+            fields = self.article_page(response.url, response.selector).fields()
+        except Exception:  # a page that breaks the page class is counted, never a crashed run
+            logger.exception("extraction failed on %s", response.url)
+            self.count_skip("extraction_error", response.url)
+            return
+        crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        # every URL that led here, so that an incremental run knows each of them as seen
+        reached = {response.url, *response.meta.get("redirect_urls", ())}
+        yield ArticleItem(site=self.name, language=self.language, crawled_at=crawled_at,
+                          aliases=sorted(canonical_url(u, self.url_aliases) for u in reached),
+                          **fields)
+
+    def article_failed(self, failure) -> None:
+        request = failure.request
+        self.count_skip("article_failed", request.url, str(failure.value))
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _links(self, response: TextResponse, links: Iterable[str]) -> Iterable[str]:
+        """Absolute canonical URLs on this site's origin, each once."""
+        seen = set()
+        host = urlsplit(self.origin).netloc.lower()
+        for link in links:
+            url = absolute(response.url, link)
+            if not url or urlsplit(url).netloc.lower() != host:
+                continue
+            url = canonical_url(url, self.url_aliases)
+            if url not in seen:
+                seen.add(url)
+                yield url
+
+    def _is_page(self, url: str) -> bool:
+        if urlsplit(url).path.lower().endswith(NOT_PAGES):
+            self.count_skip("not_a_page", url)
+            return False
+        return True
+
+    @property
+    def is_incremental(self) -> bool:
+        """Given a state (scheduled runs) and not told to recrawl everything (--full)."""
+        return getattr(self, "state", None) is not None and not getattr(self, "full", False)
+
+    def seen_before(self, url: str) -> bool:
+        """True when an incremental run need not fetch this article again."""
+        return self.is_incremental and self.state.is_settled(self.name, url)
+
+    def inc_stat(self, key: str, count: int = 1) -> None:
+        if self.crawler and self.crawler.stats:
+            self.crawler.stats.inc_value(key, count)
+
+    def count_skip(self, reason: str, url: str, detail: str = "") -> None:
+        """A page that yields no item: logged and counted under skipped/<reason>."""
+        logger.warning("skipped %s (%s)%s", url, reason, f": {detail}" if detail else "")
+        self.inc_stat(f"skipped/{reason}")

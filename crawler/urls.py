@@ -1,0 +1,51 @@
+"""Canonical URLs and the ids derived from them.
+
+One article gets one URL however it was reached: tracking parameters and fragments dropped,
+percent-encoding as a browser sends it (upper-case hex), and a site's own aliases applied.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
+
+TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "_ga", "igshid")
+
+Aliases = Sequence[tuple[str, str]]
+
+
+def _is_tracking(name: str) -> bool:
+    return name.lower().startswith(TRACKING_PREFIXES)
+
+
+def drop_tracking(url: str) -> str:
+    """Remove tracking parameters (utm_*, fbclid, ...) and keep the rest in order."""
+    names = [k for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True) if _is_tracking(k)]
+    if not names:
+        return url
+    return url_query_cleaner(url, names, remove=True, unique=False, keep_fragments=True)
+
+
+def canonical_url(url: str, aliases: Aliases = ()) -> str:
+    """The one spelling of a page's URL: no tracking, no fragment, percent-encoded, aliases applied."""
+    for pattern, replacement in aliases:
+        url = re.sub(pattern, replacement, url)
+    return canonicalize_url(drop_tracking(safe_url_string(url.strip())), keep_fragments=False)
+
+
+def absolute(base: str, link: str | None) -> str | None:
+    """A link as an absolute, browser-encoded URL; None for empty links and script/mail links."""
+    if not link or not link.strip():
+        return None
+    link = link.strip()
+    if link.lower().startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
+        return None
+    return safe_url_string(urljoin(base, link))
+
+
+def article_id(site: str, url: str) -> str:
+    """Stable across runs: derived from the site and the canonical URL only."""
+    return hashlib.sha256(f"{site}\n{url}".encode()).hexdigest()[:20]

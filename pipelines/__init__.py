@@ -1,0 +1,2 @@
+"""Item pipelines, in the order of data flow (see ITEM_PIPELINES in settings.py):
+text → dates → ids → dedup → validate → state → jsonlines."""

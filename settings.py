@@ -1,0 +1,59 @@
+"""Scrapy settings of the library-news crawler (scrapy.cfg points here; the CLI loads the same)."""
+from crawler.items import FIELDS
+
+BOT_NAME = "library-news"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Who we are, in one place: site owners see this in their logs and can reach us.
+CONTACT_URL = "https://github.com/library-news-crawler/library-news#contact"
+USER_AGENT = f"library-news-crawler/1.0 (+{CONTACT_URL})"
+
+# Politeness a site owner would accept.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.05
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.25
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Faults: retry 5xx, timeouts, resets and cut-short bodies, with backoff between tries.
+RETRY_TIMES = 3
+RETRY_BACKOFF_BASE = 0.25
+RETRY_BACKOFF_MAX = 8.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DOWNLOAD_FAIL_ON_DATALOSS = True
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.BackoffRetryMiddleware": 550,
+}
+
+# Live origins fetched from local mirrors (a JSON map file; see crawler/mirror.py).
+MIRROR_MAP = None
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.mirror.MirrorDownloadHandler",
+    "https": "crawler.mirror.MirrorDownloadHandler",
+}
+
+ITEM_PIPELINES = {
+    "pipelines.text.TextPipeline": 100,
+    "pipelines.dates.DatePipeline": 200,
+    "pipelines.ids.IdPipeline": 300,
+    "pipelines.dedup.DedupPipeline": 400,
+    "pipelines.coverage.CoveragePipeline": 450,
+    "pipelines.validate.ValidatePipeline": 500,
+    "pipelines.state.IncrementalPipeline": 600,
+    "pipelines.jsonlines.JsonLinesPipeline": 900,
+}
+
+# `scrapy crawl SITE -O out.jsonl` writes the same contract as the CLI.
+FEED_EXPORT_FIELDS = list(FIELDS)
+FEED_EXPORT_ENCODING = "utf-8"
+
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
