@@ -53,9 +53,15 @@ def as_line(item: Any) -> dict[str, Any]:
     return line
 
 
+# Characters that str.splitlines() and some JSON Lines readers take for line ends; json leaves
+# them raw when not escaping ASCII, so they are escaped here.
+_LINE_BREAKERS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
 def dumps(item: Any) -> str:
-    """One JSON Lines line (without the newline): UTF-8 text, not ASCII-escaped."""
-    return json.dumps(as_line(item), ensure_ascii=False, separators=(",", ":"))
+    """One JSON Lines line (without the newline): UTF-8 text, not ASCII-escaped, one line whatever
+    the text holds."""
+    return json.dumps(as_line(item), ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKERS)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,50 @@
+"""Canonical URLs: one spelling per article, percent-encoded as a browser sends it."""
+from crawler.mirror import MirrorMap
+from crawler.urls import absolute, article_id, canonical_url
+
+
+def test_persian_slug_is_percent_encoded_upper_case():
+    url = canonical_url("https://chb.iranpl.ir/fa/news/38205/كتاب‌رساني")
+    assert url == ("https://chb.iranpl.ir/fa/news/38205/"
+                   "%D9%83%D8%AA%D8%A7%D8%A8%E2%80%8C%D8%B1%D8%B3%D8%A7%D9%86%D9%8A")
+
+
+def test_tracking_parameters_and_fragments_dropped():
+    url = ("http://thuvientravinh.org.vn/news/newdetail/kiem-tra?utm_source=facebook"
+           "&utm_medium=social#binhluan")
+    assert canonical_url(url) == "http://thuvientravinh.org.vn/news/newdetail/kiem-tra"
+
+
+def test_real_query_parameters_kept():
+    assert canonical_url("https://kitapkhana.kz/index.php?newsid=1148&utm_campaign=x") == \
+        "https://kitapkhana.kz/index.php?newsid=1148"
+
+
+def test_site_aliases_applied():
+    aliases = [(r"^https?://www\.", "https://")]
+    assert canonical_url("http://www.kitapkhana.kz/kz/news/", aliases) == "https://kitapkhana.kz/kz/news/"
+
+
+def test_encoded_and_unencoded_spellings_agree():
+    raw = "https://gilan.iranpl.ir/fa/news/58826/بازدید-مدیرکل"
+    assert canonical_url(raw) == canonical_url(canonical_url(raw))
+
+
+def test_id_is_stable_and_site_specific():
+    url = "http://thuvienhanam.gov.vn/tin-tuc-su-kien/a-1.html"
+    assert article_id("hanam", url) == article_id("hanam", url)
+    assert article_id("hanam", url) != article_id("travinh", url)
+
+
+def test_absolute_links():
+    assert absolute("http://thuvienhanam.gov.vn/a/b.html", "/uploads/news/2019_04/x.jpg") == \
+        "http://thuvienhanam.gov.vn/uploads/news/2019_04/x.jpg"
+    assert absolute("http://x.vn/", "javascript:void(0)") is None
+    assert absolute("http://x.vn/", "  ") is None
+
+
+def test_mirror_map_sends_live_origins_to_mirrors_only():
+    mirror = MirrorMap({"https://kitapkhana.kz": "http://127.0.0.1:8704"})
+    assert mirror.to_mirror("https://kitapkhana.kz/kz/news/page/2/?a=1") == "http://127.0.0.1:8704/kz/news/page/2/?a=1"
+    assert mirror.to_mirror("https://KITAPKHANA.kz") == "http://127.0.0.1:8704/"
+    assert mirror.to_mirror("https://other.kz/x") == "https://other.kz/x"
