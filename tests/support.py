@@ -53,3 +53,48 @@ def expected_items(site: str) -> list[dict[str, Any]]:
     """Expected items of a site's saved article pages (tests/fixtures/expected/<site>.jsonl)."""
     path = EXPECTED / f"{site}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def resolve_expected_date(value: Any, crawled_at: str, tz: str) -> str:
+    """An expected published_at; {"relative_days": -1, "time": "18:40"} resolved like the page would be."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(value, dict):
+        return value
+    crawled = datetime.fromisoformat(crawled_at.replace("Z", "+00:00")).astimezone(ZoneInfo(tz))
+    day = crawled.date() + timedelta(days=value["relative_days"])
+    hour, minute = map(int, value["time"].split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(tz)).isoformat()
+
+
+def differences(item: dict[str, Any], expected: dict[str, Any], tz: str) -> dict[str, tuple[Any, Any]]:
+    """Fields where an output item differs from its expected item (id and crawled_at aside)."""
+    out = {}
+    for name, want in expected.items():
+        if name in ("id", "crawled_at"):
+            continue
+        if name == "published_at":
+            want = resolve_expected_date(want, item["crawled_at"], tz)
+        if item.get(name) != want:
+            out[name] = (item.get(name), want)
+    return out
+
+
+def crawl(args: list[str], cwd: Path, timeout: float = 240) -> "subprocess.CompletedProcess[str]":
+    """`python -m crawler ARGS` in a fresh process (a Scrapy reactor runs once per process)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def read_lines(*paths: Path) -> list[dict[str, Any]]:
+    items = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            items.extend(json.loads(line) for line in f)
+    return items

@@ -1,0 +1,71 @@
+"""A real Scrapy crawl over HTTP on loopback: the saved copies of the sites served as the live
+sites answered, crawled through the mirror map by `python -m crawler crawl`."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from crawler.cli import spider_classes
+from crawler.items import FIELDS, schema
+from crawler.replay import ReplayServer, SiteCopy
+from crawler.urls import article_id
+from tests.support import EXPECTED, SITES, crawl, differences, expected_items, read_lines
+
+SAVED = sorted(d.name for d in SITES.iterdir() if (d / "pages.json").is_file()) if SITES.is_dir() else []
+
+
+def test_every_site_has_a_saved_copy_and_expected_items():
+    assert sorted(spider_classes()) == ["chaharmahal", "gilan", "hanam", "kyzylorda", "travinh"]
+    assert SAVED == sorted(spider_classes())
+    assert all((EXPECTED / f"{site}.jsonl").is_file() for site in SAVED)
+
+
+@pytest.fixture(scope="module")
+def full_crawl(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    with ReplayServer([SiteCopy.load(SITES / site) for site in SAVED]) as server:
+        mirror = server.write_map(tmp / "mirror.json")
+        result = crawl(["crawl", *SAVED, "--mirror", str(mirror), "--output", str(tmp / "out.jsonl")], cwd=tmp)
+    return result, tmp
+
+
+def test_crawl_exits_zero_and_reports_every_site(full_crawl):
+    result, _ = full_crawl
+    assert result.returncode == 0, result.stderr[-3000:]
+    for site in SAVED:
+        assert f"  {site}" in result.stderr
+
+
+def test_every_line_follows_the_schema(full_crawl):
+    _, tmp = full_crawl
+    validator = Draft202012Validator(schema())
+    items = read_lines(tmp / "out.jsonl")
+    assert items
+    for item in items:
+        assert list(item) == list(FIELDS)
+        errors = [e.message for e in validator.iter_errors(item)]
+        assert not errors, (item["url"], errors)
+        assert item["id"] == article_id(item["site"], item["url"])
+
+
+@pytest.mark.parametrize("site", SAVED)
+def test_site_items_are_exactly_the_expected_ones(full_crawl, site):
+    _, tmp = full_crawl
+    tz = spider_classes()[site].timezone
+    items = [i for i in read_lines(tmp / "out.jsonl") if i["site"] == site]
+    urls = Counter(i["url"] for i in items)
+    assert not [u for u, n in urls.items() if n > 1], "duplicates"
+    expected = {e["url"]: e for e in expected_items(site)}
+    assert set(urls) == set(expected)
+    wrong = {i["url"]: differences(i, expected[i["url"]], tz) for i in items}
+    assert not {u: d for u, d in wrong.items() if d}
+
+
+def test_demo_runs_offline_and_prints_a_line(tmp_path):
+    result = crawl(["demo", "--output", str(tmp_path / "demo.jsonl")], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    first = result.stdout.strip().splitlines()[0]
+    assert first.startswith('{"id":')
+    assert len(read_lines(tmp_path / "demo.jsonl")) == sum(len(expected_items(s)) for s in SAVED)
