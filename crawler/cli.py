@@ -145,9 +145,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             sink, report_dir = DirSink(out_dir, run, state), out_dir / "_runs"
             if state is not None:
                 for site in sites:
+                    sink.remove_stale(site)
                     state.adopt_files(site, sink.site_dir(site))
+        log_level = "ERROR" if args.quiet and args.log_level == "WARNING" else args.log_level
         stats = run_crawl(sites, sink, state=state, full=args.full, since=since, mirror=args.mirror,
-                          log_level=args.log_level, progress=sys.stderr.isatty() and not args.quiet)
+                          log_level=log_level, progress=sys.stderr.isatty() and not args.quiet)
         outputs = [str(p) for p in sink.close()]
         reports = [site_report(site, stats[site], args.missing_max) for site in sites]
         code = EXIT_OK if all(r.ok for r in reports) else EXIT_SITE_FAILED

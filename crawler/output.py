@@ -84,14 +84,17 @@ class FileSink:
         self.file = AtomicJsonLines(path)
         self.state = state
         self.pending: dict[str, list[Any]] = {}
+        self.links: dict[str, Any] = {}
 
     def write(self, item: Any) -> None:
         self.file.write(item)
         if self.state is not None:
             self.pending.setdefault(item["site"], []).append(record_of(item))
 
-    def site_done(self, site: str) -> None:
-        """Lines of all sites share one file: nothing to put in place before the run ends."""
+    def site_done(self, site: str, links: Any = None) -> None:
+        """Lines of all sites share one file: put in place when the run ends, links noted then."""
+        if links is not None:
+            self.links[site] = links
 
     def site_failed(self, site: str) -> None:
         """A one-off file keeps what the other sites wrote; the state forgets this site's lines."""
@@ -99,9 +102,11 @@ class FileSink:
 
     def close(self) -> list[Path]:
         path = self.file.commit()
-        if path is not None and self.state is not None:
+        if self.state is not None:
             for site, records in self.pending.items():
                 self.state.record(site, records)
+            for site, links in self.links.items():
+                self.state.record_links(site, links.aliases, links.dead)
         self.pending.clear()
         return [path] if path else []
 
@@ -120,6 +125,13 @@ class DirSink:
     def site_dir(self, site: str) -> Path:
         return self.root / safe_name(site)
 
+    def remove_stale(self, site: str) -> int:
+        """Temporary files of runs that died (the caller holds the run lock, so none is live)."""
+        stale = list(self.site_dir(site).glob(".*.part"))
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return len(stale)
+
     def write(self, item: Any) -> None:
         site = item["site"]
         if site not in self.files:
@@ -128,14 +140,16 @@ class DirSink:
         if self.state is not None:
             self.pending.setdefault(site, []).append(record_of(item))
 
-    def site_done(self, site: str) -> None:
+    def site_done(self, site: str, links: Any = None) -> None:
         file = self.files.pop(site, None)
         path = file.commit() if file else None
-        if path is None:
-            return
-        self.committed.append(path)
+        if path is not None:
+            self.committed.append(path)
         if self.state is not None:
-            self.state.record(site, self.pending.pop(site, []), path)
+            if path is not None:
+                self.state.record(site, self.pending.pop(site, []), path)
+            if links is not None:
+                self.state.record_links(site, links.aliases, links.dead)
 
     def site_failed(self, site: str) -> None:
         file = self.files.pop(site, None)

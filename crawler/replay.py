@@ -115,6 +115,17 @@ def _handler(site: SiteCopy) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer (a killed crawl, a timeout test) is no server error."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 class ReplayServer:
     """Site copies served on free loopback ports until `close()` (or the end of a `with`)."""
 
@@ -125,8 +136,7 @@ class ReplayServer:
 
     def __enter__(self) -> ReplayServer:
         for site in self.sites:
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
-            server.daemon_threads = True
+            server = _QuietServer(("127.0.0.1", 0), _handler(site))
             self.servers.append(server)
             self.mirror[site.origin] = f"http://127.0.0.1:{server.server_address[1]}"
             threading.Thread(target=server.serve_forever, daemon=True).start()

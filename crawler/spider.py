@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -22,6 +23,12 @@ from crawler.page import ArticlePage
 from crawler.urls import Aliases, absolute, canonical_url
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class LinkNotes:
+    aliases: dict[str, str] = field(default_factory=dict)  # redirecting URL → where it led
+    dead: set[str] = field(default_factory=set)  # article links that answered 404/410
 
 NOT_PAGES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar", ".7z",
              ".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp3", ".mp4", ".avi")
@@ -72,7 +79,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             new += 1
             yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
-                                 meta={"listing": response.url})
+                                 meta={"listing": response.url, "article": True})
         for url in self._links(response, self.section_links(response)):
             yield scrapy.Request(url, callback=self.parse_listing)
         if new or not self.is_incremental:
@@ -102,9 +109,24 @@ class NewsSpider(scrapy.Spider):
 
     def article_failed(self, failure) -> None:
         request = failure.request
-        self.count_skip("article_failed", request.url, str(failure.value))
+        status = getattr(getattr(failure.value, "response", None), "status", None)
+        if status in (404, 410):
+            self.links.dead.add(request.url)  # a deleted article: not asked again on later runs
+            self.count_skip(f"article_http_{status}", request.url)
+        else:
+            self.count_skip("article_failed", request.url, str(failure.value))
 
     # -- helpers ------------------------------------------------------------------------------
+
+    @property
+    def links(self) -> LinkNotes:
+        """What this run learned about links (redirect aliases, dead links) for the state."""
+        if not hasattr(self, "_links_noted"):
+            self._links_noted = LinkNotes()
+        return self._links_noted
+
+    def note_redirect(self, source: str, target: str) -> None:
+        self.links.aliases[canonical_url(source, self.url_aliases)] = canonical_url(target, self.url_aliases)
 
     def _links(self, response: TextResponse, links: Iterable[str]) -> Iterable[str]:
         """Absolute canonical URLs on this site's origin, each once."""
@@ -135,8 +157,9 @@ class NewsSpider(scrapy.Spider):
         return self.is_incremental and self.state.is_settled(self.name, url)
 
     def inc_stat(self, key: str, count: int = 1) -> None:
-        if self.crawler and self.crawler.stats:
-            self.crawler.stats.inc_value(key, count)
+        crawler = getattr(self, "crawler", None)  # a spider made without a crawler (tests) counts nothing
+        if crawler is not None and crawler.stats is not None:
+            crawler.stats.inc_value(key, count)
 
     def count_skip(self, reason: str, url: str, detail: str = "") -> None:
         """A page that yields no item: logged and counted under skipped/<reason>."""

@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS aliases (
     site TEXT NOT NULL, alias TEXT NOT NULL, url TEXT NOT NULL,
     PRIMARY KEY (site, alias)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, site TEXT, lines INTEGER, recorded_at TEXT);
+CREATE TABLE IF NOT EXISTS dead (
+    site TEXT NOT NULL, url TEXT NOT NULL, seen_at TEXT NOT NULL,
+    PRIMARY KEY (site, url)) WITHOUT ROWID;
 """
 # Fields whose change makes a revisited article worth writing again.
 VOLATILE = ("crawled_at", "id", "aliases")
@@ -77,12 +80,15 @@ class State:
         return dict(zip(("url", "content", "fingerprint", "published_at"), row))
 
     def is_settled(self, site: str, url: str) -> bool:
-        """Known and older than the revisit window: no need to fetch it again."""
+        """Known and older than the revisit window, or a dead link: no need to fetch it again."""
         article = self.known(site, url)
         if article is None:
-            return False
+            return self.is_dead(site, url)
         published = article["published_at"]
         return published is not None and _utc(published) < self.revisit_after
+
+    def is_dead(self, site: str, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM dead WHERE site = ? AND url = ?", (site, url)).fetchone() is not None
 
     def content_owner(self, site: str, content: str) -> str | None:
         row = self.db.execute("SELECT url FROM articles WHERE site = ? AND content = ? LIMIT 1",
@@ -111,6 +117,17 @@ class State:
                                 (str(Path(file).resolve()), site, count, now))
         return count
 
+    def record_links(self, site: str, aliases: dict[str, str], dead: Iterable[str]) -> None:
+        """Redirecting links as aliases of the article they lead to, and links that are gone."""
+        now = datetime.now(timezone.utc).isoformat()
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for source, target in aliases.items():
+                self.db.execute(
+                    "INSERT OR IGNORE INTO aliases SELECT site, ?, url FROM aliases WHERE site = ? AND alias = ?",
+                    (source, site, target))
+            self.db.executemany("INSERT OR REPLACE INTO dead VALUES (?, ?, ?)", [(site, u, now) for u in dead])
+
     def is_recorded_file(self, path: str | Path) -> bool:
         return self.db.execute("SELECT 1 FROM files WHERE path = ?",
                                (str(Path(path).resolve()),)).fetchone() is not None
@@ -138,6 +155,7 @@ class State:
             n = self.db.execute("DELETE FROM articles WHERE site = ?", (site,)).rowcount
             self.db.execute("DELETE FROM aliases WHERE site = ?", (site,))
             self.db.execute("DELETE FROM files WHERE site = ?", (site,))
+            self.db.execute("DELETE FROM dead WHERE site = ?", (site,))
         return n
 
 

@@ -32,7 +32,7 @@ class JsonLinesPipeline(SitePipeline):
         if self.sink is None:
             return
         if reason == "finished":
-            self.sink.site_done(spider.name)
+            self.sink.site_done(spider.name, getattr(spider, "links", None))
         else:
             logger.warning("%s ended early (%s): its lines of this run are not kept", spider.name, reason)
             self.sink.site_failed(spider.name)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, Response
 
 from crawler.cli import spider_classes
 from crawler.dates import parse_date
@@ -20,16 +20,21 @@ SITES = FIXTURES / "sites"
 EXPECTED = FIXTURES / "expected"
 
 
-def saved_response(site: str, url: str, root: Path = SITES) -> HtmlResponse:
-    """A saved page as Scrapy would have received it (same charset detection as a crawl)."""
+def saved_response(site: str, url: str, root: Path = SITES) -> Response:
+    """A saved page as Scrapy would have received it: its status, and the response class and
+    charset detection a crawl would use for its content type."""
     from urllib.parse import urlsplit
+
+    from scrapy.responsetypes import responsetypes
 
     folder = root / site
     pages = json.loads((folder / "pages.json").read_text(encoding="utf-8"))["pages"]
     parts = urlsplit(url)
     page = pages[page_key(parts.path + (f"?{parts.query}" if parts.query else ""))]
     headers = {"Content-Type": page["content_type"]} if page.get("content_type") else {}
-    return HtmlResponse(url=url, body=(folder / page["file"]).read_bytes(), headers=headers)
+    body = (folder / page["file"]).read_bytes()
+    cls = responsetypes.from_args(headers=headers, url=url, body=body)
+    return cls(url=url, status=page["status"], body=body, headers=headers)
 
 
 def extract(site: str, url: str, crawled_at: datetime | None = None, root: Path = SITES) -> dict[str, Any]:

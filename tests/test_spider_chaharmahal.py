@@ -115,7 +115,7 @@ def test_crawl_with_faults_gives_each_article_once(tmp_path):
         result = crawl(["crawl", SITE, "--mirror", str(mirror), "--output", str(tmp_path / "out.jsonl")], cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "retries 3" in result.stderr
-    assert "article_failed 1, not_a_page 1" in result.stderr
+    assert "article_http_404 1, not_a_page 1" in result.stderr
     items = read_lines(tmp_path / "out.jsonl")
     assert sorted(i["url"] for i in items) == sorted(e["url"] for e in EXPECTED)
     expected = {e["url"]: e for e in EXPECTED}

@@ -97,7 +97,7 @@ def test_crawl_with_faults_gives_each_article_once(tmp_path):
         result = crawl(["crawl", SITE, "--mirror", str(mirror), "--output", str(tmp_path / "out.jsonl")], cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "retries 3" in result.stderr  # two 500s and one cut-short body were retried
-    assert "article_failed 1, not_a_page 1" in result.stderr  # the removed article and the PDF
+    assert "article_http_404 1, not_a_page 1" in result.stderr  # the removed article and the PDF
     items = read_lines(tmp_path / "out.jsonl")
     assert sorted(i["url"] for i in items) == sorted(e["url"] for e in EXPECTED)
     expected = {e["url"]: e for e in EXPECTED}

@@ -1,0 +1,213 @@
+"""Unattended runs as cron makes them, on the saved copies of the sites (v1, and v2 = days later):
+incremental writes, few requests when nothing changed, durable order under SIGKILL, one run at a
+time, exit codes and the broken-layout alarm, the run report."""
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from crawler.replay import ReplayServer, SiteCopy
+from tests.support import FIXTURES, SITES, crawl, read_lines
+
+V2 = FIXTURES / "sites_v2"
+ALL = ["chaharmahal", "gilan", "hanam", "kyzylorda", "travinh"]
+
+
+def expected_urls(folder: str, site: str) -> set[str]:
+    path = FIXTURES / folder / f"{site}.jsonl"
+    return {json.loads(line)["url"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def outputs(out: Path) -> list[Path]:
+    return sorted(p for p in out.glob("*/*.jsonl") if p.parent.name != "_runs")
+
+
+def scheduled(mirror: Path, work: Path, *extra: str, sites=ALL) -> subprocess.CompletedProcess:
+    return crawl(["crawl", *sites, "--mirror", str(mirror), "--output-dir", str(work / "out"),
+                  "--state", str(work / "state.sqlite"), *extra], cwd=work)
+
+
+def serve(root: Path, sites=ALL, faults: dict | None = None) -> ReplayServer:
+    return ReplayServer([SiteCopy.load(root / s, (faults or {}).get(s)) for s in sites])
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """Three runs against one state: v1, v1 again, v2. Returns what each wrote and requested."""
+    work = tmp_path_factory.mktemp("cron")
+    runs = []
+    for root in (SITES, SITES, V2):
+        before = set(outputs(work / "out"))
+        with serve(root) as server:
+            result = scheduled(server.write_map(work / "mirror.json"), work)
+            requests = {s.root.name: len(s.requests) for s in server.sites}
+        runs.append((result, sorted(set(outputs(work / "out")) - before), requests))
+    return work, runs
+
+
+def test_first_run_writes_every_article_one_file_per_site(history):
+    _, runs = history
+    result, files, _ = runs[0]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(f.parent.name for f in files) == ALL
+    for f in files:
+        urls = [i["url"] for i in read_lines(f)]
+        assert len(urls) == len(set(urls))
+        assert set(urls) == expected_urls("expected", f.parent.name)
+        assert f.name.endswith("Z.jsonl")
+
+
+def test_second_run_on_unchanged_sites_writes_nothing_and_asks_little(history):
+    _, runs = history
+    result, files, requests = runs[1]
+    first_requests = runs[0][2]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert files == []  # no empty files either
+    for site, count in requests.items():
+        assert count <= 12, (site, count)
+        assert count < first_requests[site] / 3, (site, count, first_requests[site])
+
+
+def test_run_on_v2_writes_exactly_the_new_articles(history):
+    _, runs = history
+    result, files, _ = runs[2]
+    assert result.returncode == 0, result.stderr[-2000:]
+    for f in files:
+        site = f.parent.name
+        new = expected_urls("expected_v2", site) - expected_urls("expected", site)
+        assert {i["url"] for i in read_lines(f)} == new
+    assert sorted(f.parent.name for f in files) == ALL
+
+
+def test_run_report_is_saved_as_json_and_printed(history):
+    work, runs = history
+    reports = sorted((work / "out" / "_runs").glob("*.json"))
+    assert len(reports) == 3
+    last = json.loads(reports[-1].read_text(encoding="utf-8"))
+    assert last["exit_code"] == 0
+    by_site = {s["site"]: s for s in last["sites"]}
+    assert set(by_site) == set(ALL)
+    assert all(s["ok"] and s["new_items"] == 4 for s in by_site.values())
+    assert by_site["hanam"]["fill_rates"]["title"] == 1.0
+    assert "hanam" in runs[2][0].stderr and "new items" in runs[2][0].stderr
+
+
+def test_full_recrawls_everything_despite_the_state(tmp_path):
+    with serve(SITES, ["hanam"]) as server:
+        mirror = server.write_map(tmp_path / "m.json")
+        assert scheduled(mirror, tmp_path, sites=["hanam"]).returncode == 0
+        result = scheduled(mirror, tmp_path, "--full", sites=["hanam"])
+    assert result.returncode == 0
+    files = outputs(tmp_path / "out")
+    assert len(files) == 2 and len(read_lines(files[1])) == len(expected_urls("expected", "hanam"))
+
+
+def test_sigkill_half_way_loses_nothing_and_writes_nothing_twice(tmp_path):
+    slow = {s: {"/robots.txt": {"delay": 0.3}} for s in ALL}
+    # slow every listing and article a little so that the kill lands in the middle of the run
+    with serve(SITES, faults=slow) as server:
+        for site in server.sites:
+            for key in site.pages:
+                site.faults[key] = {"delay": 0.15}
+        mirror = server.write_map(tmp_path / "m.json")
+        env_cmd = [sys.executable, "-m", "crawler", "crawl", "--mirror", str(mirror), "--output-dir",
+                   str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite")]
+        proc = subprocess.Popen(env_cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+        deadline = time.time() + 60
+        while sum(len(s.requests) for s in server.sites) < 60 and time.time() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        for site in server.sites:
+            site.faults.clear()
+        result = scheduled(mirror, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    items = read_lines(*outputs(tmp_path / "out"))
+    counts = Counter((i["site"], i["url"]) for i in items)
+    assert not [k for k, n in counts.items() if n > 1]
+    for site in ALL:
+        assert {u for s, u in counts if s == site} == expected_urls("expected", site)
+    assert not list((tmp_path / "out").rglob(".*.part"))
+
+
+def test_a_second_run_against_the_same_state_refuses_and_touches_nothing(tmp_path):
+    with serve(SITES, ["travinh"]) as server:
+        for key in server.sites[0].pages:
+            server.sites[0].faults[key] = {"delay": 0.2}
+        mirror = server.write_map(tmp_path / "m.json")
+        first = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "crawl", "travinh", "--mirror", str(mirror),
+             "--output-dir", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite")],
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+        lock = tmp_path / "state.sqlite.lock"
+        deadline = time.time() + 30
+        while not (lock.exists() and lock.read_text().strip()) and time.time() < deadline:
+            time.sleep(0.05)
+        started = time.time()
+        second = scheduled(mirror, tmp_path, "--output-dir", str(tmp_path / "other"), sites=["travinh"])
+        refused_in = time.time() - started
+        first_out, first_err = first.communicate(timeout=120)
+    assert second.returncode == 3
+    assert "another run" in second.stderr
+    assert refused_in < 10
+    assert not (tmp_path / "other").exists()
+    assert first.returncode == 0, first_err[-2000:]
+
+
+def broken_copy(tmp_path: Path, site: str, edit) -> Path:
+    """A copy of a saved site whose pages went through `edit(path, html) -> html`."""
+    root = tmp_path / "broken"
+    shutil.copytree(SITES / site, root / site)
+    pages = json.loads((root / site / "pages.json").read_text(encoding="utf-8"))["pages"]
+    for path, page in pages.items():
+        if page["status"] == 200 and "html" in (page.get("content_type") or "text/html"):
+            body = root / site / page["file"]
+            body.write_bytes(edit(path, body.read_bytes()))
+    return root
+
+
+def test_article_template_change_names_the_site_and_field(tmp_path):
+    dates = [json.loads(line)["date_raw"] for line in
+             (FIXTURES / "expected" / "hanam.jsonl").read_text(encoding="utf-8").splitlines()]
+
+    def drop_dates(path, html):
+        for date in dates:
+            html = html.replace(date.encode(), b"")
+        return html
+
+    root = broken_copy(tmp_path, "hanam", drop_dates)
+    with serve(root, ["hanam"]) as server:
+        result = scheduled(server.write_map(tmp_path / "m.json"), tmp_path, sites=["hanam"])
+    assert result.returncode == 1
+    assert "hanam" in result.stderr and "published_at missing" in result.stderr
+
+
+def test_listing_template_change_is_an_alarm(tmp_path):
+    root = broken_copy(tmp_path, "travinh", lambda path, html: html.replace(b"<a ", b"<span "))
+    with serve(root, ["travinh"]) as server:
+        result = scheduled(server.write_map(tmp_path / "m.json"), tmp_path, sites=["travinh"])
+    assert result.returncode == 1
+    assert "no article links" in result.stderr
+
+
+def test_unreachable_site_fails_the_run(tmp_path):
+    (tmp_path / "m.json").write_text(json.dumps({"http://thuvienhanam.gov.vn": "http://127.0.0.1:9"}))
+    result = scheduled(tmp_path / "m.json", tmp_path, "--quiet", sites=["hanam"])
+    assert result.returncode == 1
+    assert "unreachable" in result.stderr
+
+
+def test_unknown_site_is_a_usage_error(tmp_path):
+    result = crawl(["crawl", "atlantis"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "unknown site" in result.stderr and not (tmp_path / "data").exists()
