@@ -1,0 +1,1 @@
+"""Benchmarks of the library-news crawler: `python -m bench.run` (see BENCHMARKS.md)."""

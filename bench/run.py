@@ -1,0 +1,219 @@
+"""One command for the benchmarks: `python -m bench.run [--sizes 1000,10000,50000] [--quick] [--json]`.
+
+1. builds a synthetic copy of the five sites with N articles in all (bench/build.py), for each size;
+2. serves it on loopback with crawler/replay.py and runs the real crawl end to end in a subprocess:
+   `python -m bench.crawl crawl --mirror MAP --output FILE` (= `python -m crawler crawl …` with the
+   benchmark settings of BENCH_SETTINGS on top of settings.py), timing it and reading the child's
+   CPU time and peak RSS from wait4();
+3. references on the same machine: `scrapy bench` (Scrapy's link-following throughput) and
+   trafilatura's extraction of the same saved article pages;
+4. micro benchmarks (bench/micro.py, each in a fresh process): extraction per page (ours,
+   trafilatura, bare parsel floor), the state store with 1 million URLs, date parsing over the
+   crawl's dates.
+Prints a table (or JSON with --json). See BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.build import SPECS, build
+from crawler.cli import PROJECT_ROOT
+
+PYTHON = sys.executable
+DEFAULT_WORK = Path(tempfile.gettempdir()) / "library-news-bench"
+# Benchmark settings on top of settings.py: no politeness delays (the server is ours, on loopback).
+BENCH_SETTINGS = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def _child(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None,
+           stdout=subprocess.DEVNULL, stderr=None) -> dict:
+    """Run a child process; its wall time, CPU seconds and peak RSS (from wait4) and exit code."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=stdout, stderr=stderr)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
+            "exit": proc.returncode}
+
+
+def crawl(folder: Path, work: Path, articles: int, concurrency: int, profile: Path | None) -> dict:
+    from crawler.replay import ReplayServer, SiteCopy
+
+    copies = [SiteCopy.load(folder / site) for site in SPECS]
+    out_dir = work / "out" / folder.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output = out_dir / "items.jsonl"
+    for old in [output, *out_dir.glob("_runs/*.json")]:
+        old.unlink(missing_ok=True)
+    settings = dict(BENCH_SETTINGS, CONCURRENT_REQUESTS=concurrency,
+                    CONCURRENT_REQUESTS_PER_DOMAIN=max(1, concurrency // 2))
+    env = dict(os.environ, BENCH_SETTINGS=json.dumps(settings), PYTHONHASHSEED="0")
+    if profile:
+        env["BENCH_PROFILE"] = str(profile)
+    with ReplayServer(copies) as server:
+        mirror = server.write_map(out_dir / "mirror.json")
+        with open(out_dir / "crawl.log", "wb") as log:
+            run = _child([PYTHON, "-m", "bench.crawl", "crawl", "--mirror", str(mirror), "--output", str(output)],
+                         env=env, cwd=PROJECT_ROOT, stderr=log)
+        served = sum(len(c.requests) for c in copies)
+    report = json.loads(next(out_dir.glob("_runs/*.json")).read_text(encoding="utf-8"))
+    sites = report["sites"]
+    pages = sum(s["pages_fetched"] for s in sites)
+    items = sum(1 for _ in open(output, encoding="utf-8")) if output.exists() else 0
+    crawl_s = max(s["seconds"] for s in sites)
+    return {
+        "articles": articles, "pages": pages, "items": items, "served": served, "exit": run["exit"],
+        "wall_s": round(run["wall_s"], 2), "crawl_s": round(crawl_s, 2),
+        "pages_per_s": round(pages / crawl_s, 1), "items_per_s": round(items / crawl_s, 1),
+        "pages_per_s_wall": round(pages / run["wall_s"], 1),
+        "cpu_s": round(run["cpu_s"], 2), "cpu_s_per_1000_pages": round(run["cpu_s"] / pages * 1000, 2),
+        "cpu_share": round(run["cpu_s"] / run["wall_s"], 2),
+        "peak_rss_mb": round(run["peak_rss_mb"], 1), "output_bytes": output.stat().st_size if output.exists() else 0,
+        "problems": {s["site"]: s["problems"] for s in sites if s["problems"]},
+        "output": str(output),
+    }
+
+
+_STAT = re.compile(r"'(response_received_count|elapsed_time_seconds)': ([\d.]+)")
+
+
+def scrapy_bench(concurrency: int, seconds: int) -> dict:
+    """`scrapy bench` outside the project (Scrapy's defaults), with our concurrency and a longer run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "bench.log"
+        with open(log, "wb") as f:
+            run = _child([str(Path(PYTHON).with_name("scrapy")), "bench", "-s", f"CLOSESPIDER_TIMEOUT={seconds}",
+                          "-s", f"CONCURRENT_REQUESTS={concurrency}",
+                          "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={max(1, concurrency // 2)}",
+                          "-s", "LOG_LEVEL=INFO"], cwd=Path(tmp), stderr=f, stdout=f)
+        stats = {k: float(v) for k, v in _STAT.findall(log.read_text(errors="replace"))}
+    pages = stats.get("response_received_count", 0)
+    elapsed = stats.get("elapsed_time_seconds") or run["wall_s"]
+    return {"pages": int(pages), "seconds": round(elapsed, 2), "pages_per_s": round(pages / elapsed, 1),
+            "exit": run["exit"]}
+
+
+def micro(*args: str) -> dict:
+    proc = subprocess.run([PYTHON, "-m", "bench.micro", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONHASHSEED="0"))
+    if proc.returncode:
+        return {"error": proc.stderr[-2000:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict:
+    import scrapy
+
+    mem_kb = next((int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    return {"nproc": os.cpu_count(), "memory_gb": round(mem_kb / 2**20, 1), "python": platform.python_version(),
+            "scrapy": scrapy.__version__, "platform": platform.platform(),
+            "cpu": next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                         if line.startswith("model name")), platform.processor())}
+
+
+def table(result: dict) -> str:
+    rows = [("articles", "pages", "items", "pages/s", "items/s", "CPU s/1k pages", "CPU share",
+             "peak RSS MB", "output MB", "wall s")]
+    for r in result["crawls"]:
+        rows.append((f"{r['articles']:,}", f"{r['pages']:,}", f"{r['items']:,}", f"{r['pages_per_s']}",
+                     f"{r['items_per_s']}", f"{r['cpu_s_per_1000_pages']}", f"{r['cpu_share']}",
+                     f"{r['peak_rss_mb']}", f"{r['output_bytes'] / 2**20:.1f}", f"{r['wall_s']}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [" | ".join(c.rjust(w) for c, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    out = ["End-to-end crawl (real spiders, replay server on loopback):", *lines, ""]
+    ref = result.get("scrapy_bench")
+    if ref and ref.get("pages_per_s"):
+        best = result["crawls"][-1]
+        out.append(f"scrapy bench: {ref['pages_per_s']} pages/s  → ours/scrapy bench = "
+                   f"{best['pages_per_s'] / ref['pages_per_s']:.2f} (at {best['articles']:,} articles; target ≥ 0.7)")
+    ex = result.get("extract")
+    if ex and "ours_ms" in ex:
+        out.append(f"extraction per article page ({ex['pages']} saved pages, {ex['mean_bytes']:,} B): "
+                   f"ours {ex['ours_ms']} ms, trafilatura {ex['trafilatura_ms']} ms, parsel floor {ex['floor_ms']} ms"
+                   f"  → trafilatura/ours = {ex['trafilatura_over_ours']} (target ≥ 5), "
+                   f"ours/floor = {ex['ours_over_floor']} (target ≤ 3)")
+        best = result["crawls"][-1]
+        out.append(f"trafilatura vs our whole crawl: trafilatura alone {ex['trafilatura_ms']} ms/page, our crawl "
+                   f"{best['cpu_s_per_1000_pages']} ms CPU/page (fetch+parse+pipelines+output) → ratio "
+                   f"{ex['trafilatura_ms'] / best['cpu_s_per_1000_pages']:.2f}")
+    st = result.get("state")
+    if st and "urls" in st:
+        out.append(f"state with {st['urls']:,} URLs: insert {st['insert_us_per_url']} µs/URL ({st['insert_s']} s), "
+                   f"is_settled {st['lookup_us']} µs, known {st['known_us']} µs (target < 50), file {st['file_mb']} MB "
+                   f"({st['bytes_per_url']} B/URL)")
+    da = result.get("dates")
+    if da and "mean_ms" in da:
+        out.append(f"dates: {da['dates']:,} dates of the largest crawl, mean {da['mean_ms']} ms (target < 0.1), "
+                   f"by language {da['by_language_mean_ms']}, first call {da['first_call_ms']} ms")
+    for key in ("extract", "state", "dates"):
+        if result.get(key, {}).get("error"):
+            out.append(f"{key} failed: {result[key]['error']}")
+    m = result["machine"]
+    out.append(f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}, "
+               f"Scrapy {m['scrapy']}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,50000", help="articles in all, comma-separated")
+    parser.add_argument("--quick", action="store_true", help="1,000 articles only, short references")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help=f"build folder (default {DEFAULT_WORK})")
+    parser.add_argument("--concurrency", type=int, default=32, help="CONCURRENT_REQUESTS (default 32)")
+    parser.add_argument("--state-urls", type=int, default=1_000_000, help="URLs in the state benchmark")
+    parser.add_argument("--no-references", action="store_true", help="skip scrapy bench and the micro benchmarks")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the largest crawl with pyinstrument (report beside its output)")
+    args = parser.parse_args(argv)
+    sizes = [1000] if args.quick else sorted(int(s) for s in args.sizes.split(","))
+    log = (lambda *a: print(*a, file=sys.stderr, flush=True))
+    started = time.perf_counter()
+    log(f"building synthetic sites in {args.work} for {sizes} …")
+    folders = build(args.work, sizes)
+    log(f"  built in {time.perf_counter() - started:.1f} s")
+    result: dict = {"machine": machine(), "command": "python -m bench.run " + " ".join(argv or sys.argv[1:]),
+                    "settings": dict(BENCH_SETTINGS, CONCURRENT_REQUESTS=args.concurrency,
+                                     CONCURRENT_REQUESTS_PER_DOMAIN=max(1, args.concurrency // 2)),
+                    "crawls": []}
+    for size in sizes:
+        log(f"crawling {size:,} articles …")
+        profile = args.work / "out" / f"n{size}" / "profile.txt" if args.profile and size == sizes[-1] else None
+        r = crawl(folders[size], args.work, size, args.concurrency, profile)
+        log(f"  {r['pages']} pages, {r['items']} items in {r['wall_s']} s; {r['pages_per_s']} pages/s, "
+            f"peak {r['peak_rss_mb']} MB" + (f"; profile {profile}" if profile else ""))
+        result["crawls"].append(r)
+    if not args.no_references:
+        log("scrapy bench …")
+        result["scrapy_bench"] = scrapy_bench(args.concurrency, 10 if args.quick else 20)
+        log("extraction: ours, trafilatura, parsel floor …")
+        result["extract"] = micro("extract", "--rounds", "3" if args.quick else "7")
+        log(f"state with {args.state_urls:,} URLs …")
+        result["state"] = micro("state", "--urls", str(100_000 if args.quick else args.state_urls))
+        log("dates …")
+        result["dates"] = micro("dates", result["crawls"][-1]["output"])
+    result["total_s"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(result, indent=1, ensure_ascii=False) if args.json else table(result))
+    return 0 if all(r["exit"] == 0 for r in result["crawls"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
