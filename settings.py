@@ -30,7 +30,6 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.BackoffRetryMiddleware": 550,
-    "crawler.redirects.RedirectAliases": 610,
 }
 
 # Live origins fetched from local mirrors (a JSON map file; see crawler/mirror.py).

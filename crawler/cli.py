@@ -109,6 +109,16 @@ def _since(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def _overrides(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise UsageError(f"-s wants NAME=VALUE, not {pair!r}")
+        out[name.strip()] = value
+    return out
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.lock import LockBusy, RunLock
     from crawler.mirror import MirrorMap, MirrorMapError
@@ -117,6 +127,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.state import State
 
     sites = pick_sites(args.sites, spider_classes())
+    overrides = _overrides(args.set)
     if args.output and args.output_dir:
         raise UsageError("give --output FILE or --output-dir DIR, not both")
     since = _since(args.since)
@@ -149,7 +160,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                     state.adopt_files(site, sink.site_dir(site))
         log_level = "ERROR" if args.quiet and args.log_level == "WARNING" else args.log_level
         stats = run_crawl(sites, sink, state=state, full=args.full, since=since, mirror=args.mirror,
-                          log_level=log_level, progress=sys.stderr.isatty() and not args.quiet)
+                          log_level=log_level, progress=sys.stderr.isatty() and not args.quiet,
+                          settings_overrides=overrides)
         outputs = [str(p) for p in sink.close()]
         reports = [site_report(site, stats[site], args.missing_max) for site in sites]
         code = EXIT_OK if all(r.ok for r in reports) else EXIT_SITE_FAILED
@@ -259,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--missing-max", type=float, default=0.2,
                        help="alarm when a required field is missing in more than this share (0.2)")
     crawl.add_argument("--quiet", action="store_true", help="no report on stderr unless a site failed")
+    crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="override a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable)")
     crawl.set_defaults(func=cmd_crawl)
 
     sub.add_parser("list", help="the sites this crawler knows").set_defaults(func=cmd_list)

@@ -32,6 +32,15 @@ _CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:٫h]([0-5]\d)(?::([0-5]\d))?(?!\d
 _YMD = re.compile(r"(?<!\d)(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?!\d)")
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{4})(?!\d)")
 _JALALI_NAMED = re.compile(r"(?<!\d)(\d{1,2})\s+(" + "|".join(JALALI_MONTHS) + r")(?:\s*ماه)?\s+(\d{4})(?!\d)")
+# Kazakh month names (nominative and short, as dateparser's kk data has them): "08 сәуір 2019 ж. 16:32"
+# is read here directly; dateparser takes about a millisecond a date for the same answer.
+NAMED_MONTHS = {
+    "kk": {name: number for number, names in enumerate([
+        ("қаң", "қаңтар"), ("ақп", "ақпан"), ("нау", "наурыз"), ("сәу", "сәуір"), ("мам", "мамыр"),
+        ("мау", "маусым"), ("шіл", "шілде"), ("там", "тамыз"), ("қыр", "қыркүйек"), ("қаз", "қазан"),
+        ("қар", "қараша"), ("жел", "желтоқсан")], start=1) for name in names},
+}
+_NAMED_DMY = re.compile(r"(\d{1,2}) (\w+) (\d{4})(?: ж\.)?(?: (?:[01]?\d|2[0-3]):[0-5]\d)?")
 # "N hours/minutes ago" keeps its time of day; other texts without a clock mean midnight.
 _RELATIVE_TIME = re.compile(r"giờ|phút|giây|сағат|минут|секунд", re.IGNORECASE)
 
@@ -61,6 +70,8 @@ def parse_date(text: str, language: str, tz: str, now: datetime | None = None) -
         raise DateError("empty date", text)
     clock = _clock(cleaned)
     day = _jalali_day(cleaned) if language == "fa" else _numeric_day(cleaned)
+    if day is None and language in NAMED_MONTHS:
+        day = _named_day(cleaned, NAMED_MONTHS[language])
     if day is None and language != "fa":
         return _checked(_dateparser(cleaned, language, tz, now, clock), now, text)
     if day is None:
@@ -112,6 +123,20 @@ def _numeric_day(text: str) -> date | None:
         return date(year, month, day)
     except ValueError as exc:
         raise DateError("impossible date", text) from exc
+
+
+def _named_day(text: str, months: dict[str, int]) -> date | None:
+    """Day, month name, year (and a clock) and nothing else; None leaves the text to dateparser."""
+    match = _NAMED_DMY.fullmatch(text)
+    if not match:
+        return None
+    month = months.get(match[2].lower())
+    if month is None:
+        return None
+    try:
+        return date(int(match[3]), month, int(match[1]))
+    except ValueError:
+        return None  # dateparser answers "unreadable" for an impossible day: let it say so
 
 
 def _dateparser(text: str, language: str, tz: str, now: datetime, clock: time | None) -> datetime:

@@ -3,8 +3,9 @@
 A site copy is a folder with `pages.json` ({"origin": ..., "pages": {path: {"file", "status",
 "content_type", "headers"}}}) and the body files it names, as `crawler snapshot` saves them.
 Each site gets its own port; `serve()` returns the mirror map {live origin: local base URL}.
-Faults can be added per path ({"status": 500, "times": 1}, {"delay": 1.5}, {"reset": true},
-{"truncate": 0.5}) for fault tests. Used by the demo, the end-to-end tests and the benchmark.
+Faults can be added per path for fault tests: {"status": 500, "times": 1}, {"delay": 1.5},
+{"reset": true}, {"truncate": 0.5}, {"status": 301, "headers": {"Location": ...}}, or another
+body {"body": b"...", "content_type": "application/pdf"}. Used by the demo, the end-to-end tests and the benchmark.
 """
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def _handler(site: SiteCopy) -> type[BaseHTTPRequestHandler]:
                 self.connection.close()
                 return
             if fault.get("status"):
-                self._send(int(fault["status"]), "text/html", b"<h1>error</h1>", {})
+                self._send(int(fault["status"]), "text/html", b"<h1>error</h1>", fault.get("headers") or {})
                 return
             if fault.get("body") is not None:  # a fault that replaces the page with other bytes
                 self._send(fault.get("code", 200), fault.get("content_type", "text/html"),

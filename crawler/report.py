@@ -54,6 +54,7 @@ def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2) -> S
         "retries": int(stats.get("retry/count", 0)),
         "logged_errors": int(stats.get("log_count/ERROR", 0)),
     }
+    errors["charset_fixes"] = sum(_group(stats, "charset/").values())
     report = SiteReport(
         site=site,
         pages_fetched=int(stats.get("response_received_count", 0)),
@@ -71,8 +72,10 @@ def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2) -> S
 
 
 def problems(report: SiteReport, stats: dict[str, Any], missing_max: float) -> list[str]:
-    if report.pages_fetched == 0:
-        return ["unreachable: no page answered"]
+    statuses = _group(stats, "downloader/response_status_count/")
+    if not any(code.startswith("2") for code in statuses):
+        answers = ", ".join(f"{n}x HTTP {code}" for code, n in statuses.items()) or "no answer at all"
+        return [f"unreachable: no page answered with success ({answers})"]
     found = []
     if stats.get("finish_reason", "finished") != "finished":
         found.append(f"crawl ended early: {stats.get('finish_reason')}")

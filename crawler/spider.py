@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
+from crawler.charset import honest
 from crawler.items import ArticleItem
 from crawler.page import ArticlePage
 from crawler.urls import Aliases, absolute, canonical_url
@@ -25,11 +26,21 @@ from crawler.urls import Aliases, absolute, canonical_url
 logger = logging.getLogger(__name__)
 
 
+def is_html(response: Response) -> bool:
+    """A page to read: text, and not labelled as something else (a PDF or a picture served at an
+    article URL; Scrapy would guess HTML from a .html URL)."""
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    return isinstance(response, TextResponse) and (not content_type or "html" in content_type
+                                                   or "xml" in content_type)
+
+
 @dataclass
 class LinkNotes:
     aliases: dict[str, str] = field(default_factory=dict)  # redirecting URL → where it led
     dead: set[str] = field(default_factory=set)  # article links that answered 404/410
 
+REDIRECTS = [301, 302, 303, 307, 308]
+MAX_REDIRECTS = 5
 NOT_PAGES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar", ".7z",
              ".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp3", ".mp4", ".avi")
 
@@ -44,6 +55,11 @@ class NewsSpider(scrapy.Spider):
     start_paths: ClassVar[Sequence[str]] = ("/",)
     article_page: ClassVar[type[ArticlePage]]
     url_aliases: ClassVar[Aliases] = ()
+
+    @property
+    def allowed_domains(self) -> list[str]:
+        """The site's own host: redirects and links off the site are not followed."""
+        return [urlsplit(self.origin).hostname or ""]
 
     # -- what a site spider describes ---------------------------------------------------------
 
@@ -79,7 +95,8 @@ class NewsSpider(scrapy.Spider):
                 continue
             new += 1
             yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
-                                 meta={"listing": response.url, "article": True})
+                                 meta={"listing": response.url, "dont_redirect": True,
+                                       "handle_httpstatus_list": REDIRECTS})
         for url in self._links(response, self.section_links(response)):
             yield scrapy.Request(url, callback=self.parse_listing)
         if new or not self.is_incremental:
@@ -89,11 +106,18 @@ class NewsSpider(scrapy.Spider):
             self.inc_stat("incremental/listings_stopped")
             logger.info("nothing new on %s: not walking further", response.url)
 
-    def parse_article(self, response: Response) -> Iterable[ArticleItem]:
+    def parse_article(self, response: Response) -> Iterable[Any]:
+        if response.status in REDIRECTS:
+            yield from self.follow_redirect(response)
+            return
         self.inc_stat("article/responses")
-        if not isinstance(response, TextResponse):
+        if not is_html(response):
             self.count_skip("not_html", response.url)
             return
+        response, fixed = honest(response)
+        if fixed:
+            logger.warning("charset of %s: %s", response.url, fixed)
+            self.inc_stat(f"charset/{fixed.replace(' ', '_')}")
         try:
             fields = self.article_page(response.url, response.selector).fields()
         except Exception:  # a page that breaks the page class is counted, never a crashed run
@@ -106,6 +130,28 @@ class NewsSpider(scrapy.Spider):
         yield ArticleItem(site=self.name, language=self.language, crawled_at=crawled_at,
                           aliases=sorted(canonical_url(u, self.url_aliases) for u in reached),
                           **fields)
+
+    def follow_redirect(self, response: Response) -> Iterable[scrapy.Request]:
+        """Article links that redirect are followed here, not by Scrapy's RedirectMiddleware, so
+        that a loop or a redirect off the site is counted instead of vanishing in the dupefilter
+        or the offsite filter, and so that the short URL is remembered as an alias of the article
+        even when the full URL was already fetched in this run."""
+        location = response.headers.get("Location", b"").decode("latin-1")
+        target = absolute(response.url, location)
+        chain = [*response.meta.get("redirect_urls", ()), response.url]
+        if not target:
+            self.count_skip("redirect_without_location", response.url)
+            return
+        target = canonical_url(target, self.url_aliases)
+        if urlsplit(target).hostname != urlsplit(self.origin).hostname:
+            self.count_skip("redirect_off_site", response.url, target)
+        elif target in chain:
+            self.count_skip("redirect_loop", response.url, " → ".join(chain + [target]))
+        elif len(chain) > MAX_REDIRECTS:
+            self.count_skip("too_many_redirects", response.url)
+        else:
+            self.note_redirect(response.url, target)
+            yield response.request.replace(url=target, meta={**response.meta, "redirect_urls": chain})
 
     def article_failed(self, failure) -> None:
         request = failure.request

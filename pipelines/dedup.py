@@ -19,8 +19,8 @@ class DedupPipeline(SitePipeline):
     def process_item(self, item):
         if item.get("url") in self.urls:
             raise self.drop("duplicate_url", item)
-        key = content_key(item)
-        if key in self.contents:
+        key = content_key(item) if item.get("title") or item.get("body") else None
+        if key is not None and key in self.contents:
             raise self.drop("duplicate_content", item)
         self.urls.add(item.get("url"))
         self.contents.add(key)
