@@ -28,14 +28,18 @@ def main() -> int:
         return cli_main(sys.argv[1:])
     from pyinstrument import Profiler
 
-    profiler = Profiler(interval=0.002)
+    profiler = Profiler(interval=0.002, async_mode="disabled")
     profiler.start()
     try:
         return cli_main(sys.argv[1:])
     finally:
         profiler.stop()
+        from pyinstrument.renderers import ConsoleRenderer
+
         with open(profile, "w", encoding="utf-8") as f:
             f.write(profiler.output_text(unicode=True, color=False, show_all=False))
+            f.write("\n\nFlat (self time by function):\n")
+            f.write(profiler.output(ConsoleRenderer(unicode=True, color=False, flat=True, show_all=True)))
 
 
 if __name__ == "__main__":

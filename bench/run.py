@@ -181,9 +181,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=32, help="CONCURRENT_REQUESTS (default 32)")
     parser.add_argument("--state-urls", type=int, default=1_000_000, help="URLs in the state benchmark")
     parser.add_argument("--no-references", action="store_true", help="skip scrapy bench and the micro benchmarks")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="one more setting for the crawl (VALUE as JSON, else a string), e.g. "
+                             "WARN_ON_GENERATOR_RETURN_VALUE=false")
     parser.add_argument("--profile", action="store_true",
                         help="profile the largest crawl with pyinstrument (report beside its output)")
     args = parser.parse_args(argv)
+    for item in args.set:
+        name, _, value = item.partition("=")
+        try:
+            BENCH_SETTINGS[name] = json.loads(value)
+        except ValueError:
+            BENCH_SETTINGS[name] = value
     sizes = [1000] if args.quick else sorted(int(s) for s in args.sizes.split(","))
     log = (lambda *a: print(*a, file=sys.stderr, flush=True))
     started = time.perf_counter()
