@@ -64,14 +64,17 @@ def crawl(folder: Path, work: Path, articles: int, concurrency: int, profile: Pa
     settings = dict(BENCH_SETTINGS, CONCURRENT_REQUESTS=concurrency,
                     CONCURRENT_REQUESTS_PER_DOMAIN=max(1, concurrency // 2))
     env = dict(os.environ, BENCH_SETTINGS=json.dumps(settings), PYTHONHASHSEED="0")
-    if profile:
-        env["BENCH_PROFILE"] = str(profile)
+    cmd = [PYTHON, "-m", "bench.crawl", "crawl", "--mirror", "MIRROR", "--output", str(output)]
+    if profile:  # py-spy samples from outside the process: little overhead, native code included
+        cmd = [str(Path(PYTHON).with_name("py-spy")), "record", "-f", "raw", "-r", "250", "-o",
+               str(profile.with_suffix(".raw")), "--", *cmd]
     with ReplayServer(copies) as server:
         mirror = server.write_map(out_dir / "mirror.json")
         with open(out_dir / "crawl.log", "wb") as log:
-            run = _child([PYTHON, "-m", "bench.crawl", "crawl", "--mirror", str(mirror), "--output", str(output)],
-                         env=env, cwd=PROJECT_ROOT, stderr=log)
+            run = _child([str(mirror) if c == "MIRROR" else c for c in cmd], env=env, cwd=PROJECT_ROOT, stderr=log)
         served = sum(len(c.requests) for c in copies)
+    if profile:
+        profile.write_text(summarize_profile(profile.with_suffix(".raw")), encoding="utf-8")
     report = json.loads(next(out_dir.glob("_runs/*.json")).read_text(encoding="utf-8"))
     sites = report["sites"]
     pages = sum(s["pages_fetched"] for s in sites)
@@ -88,6 +91,29 @@ def crawl(folder: Path, work: Path, articles: int, concurrency: int, profile: Pa
         "problems": {s["site"]: s["problems"] for s in sites if s["problems"]},
         "output": str(output),
     }
+
+
+def summarize_profile(raw: Path, top: int = 40) -> str:
+    """Self and inclusive shares by function out of py-spy's collapsed stacks ("f1;f2;… count")."""
+    own: dict[str, int] = {}
+    incl: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for frame in set(frames):
+            incl[frame] = incl.get(frame, 0) + n
+    total = total or 1
+    out = [f"{total} samples", "", "self time:"]
+    out += [f"{100 * n / total:6.2f}%  {f}" for f, n in sorted(own.items(), key=lambda x: -x[1])[:top]]
+    out += ["", "inclusive time:"]
+    out += [f"{100 * n / total:6.2f}%  {f}" for f, n in sorted(incl.items(), key=lambda x: -x[1])[:top * 2]]
+    return "\n".join(out) + "\n"
 
 
 _STAT = re.compile(r"'(response_received_count|elapsed_time_seconds)': ([\d.]+)")
@@ -185,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="one more setting for the crawl (VALUE as JSON, else a string), e.g. "
                              "WARN_ON_GENERATOR_RETURN_VALUE=false")
     parser.add_argument("--profile", action="store_true",
-                        help="profile the largest crawl with pyinstrument (report beside its output)")
+                        help="profile the largest crawl with py-spy (summary beside its output: profile.txt)")
     args = parser.parse_args(argv)
     for item in args.set:
         name, _, value = item.partition("=")
