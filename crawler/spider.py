@@ -19,11 +19,17 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from crawler.charset import honest
+from crawler.dates import DateError, parse_date
 from crawler.items import ArticleItem
 from crawler.page import ArticlePage
 from crawler.urls import Aliases, absolute, canonical_url
 
 logger = logging.getLogger(__name__)
+
+
+def _meta(response: Response) -> dict[str, Any]:
+    """A response's request meta; empty for a response made without a request (tests, tools)."""
+    return response.request.meta if response.request is not None else {}
 
 
 def is_html(response: Response) -> bool:
@@ -38,6 +44,8 @@ def is_html(response: Response) -> bool:
 class LinkNotes:
     aliases: dict[str, str] = field(default_factory=dict)  # redirecting URL → where it led
     dead: set[str] = field(default_factory=set)  # article links that answered 404/410
+    older_than_since: set[str] = field(default_factory=set)  # listings that reached --since
+    listings: set[str] = field(default_factory=set)  # listing pages walked or asked for
 
 REDIRECTS = [301, 302, 303, 307, 308]
 MAX_REDIRECTS = 5
@@ -85,6 +93,10 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.count_skip("listing_not_html", response.url)
             return
+        if _meta(response).get("after") in self.links.older_than_since:
+            self.inc_stat("since/listings_not_walked")
+            logger.info("the page before %s reached articles older than --since: stopping", response.url)
+            return
         new = 0
         for url in self._links(response, self.article_links(response)):
             self.inc_stat("listing/article_links")
@@ -100,8 +112,16 @@ class NewsSpider(scrapy.Spider):
         for url in self._links(response, self.section_links(response)):
             yield scrapy.Request(url, callback=self.parse_listing)
         if new or not self.is_incremental:
-            for url in self._links(response, self.next_pages(response)):
-                yield scrapy.Request(url, callback=self.parse_listing)
+            # One page at a time, the first not yet walked, after this page's articles (lower
+            # priority): a walk can then stop where the new articles end (incremental runs) or
+            # where older ones begin (--since), instead of having asked for every page at once.
+            walked = self.links.listings
+            walked.add(response.url)
+            following = next((u for u in self._links(response, self.next_pages(response)) if u not in walked), None)
+            if following:
+                walked.add(following)
+                yield scrapy.Request(following, callback=self.parse_listing, priority=-1,
+                                     meta={"after": response.url})
         else:
             self.inc_stat("incremental/listings_stopped")
             logger.info("nothing new on %s: not walking further", response.url)
@@ -124,12 +144,24 @@ class NewsSpider(scrapy.Spider):
             logger.exception("extraction failed on %s", response.url)
             self.count_skip("extraction_error", response.url)
             return
+        self._note_age(fields.get("date_raw"), _meta(response).get("listing"))
         crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         # every URL that led here, so that an incremental run knows each of them as seen
-        reached = {response.url, *response.meta.get("redirect_urls", ())}
+        reached = {response.url, *_meta(response).get("redirect_urls", ())}
         yield ArticleItem(site=self.name, language=self.language, crawled_at=crawled_at,
                           aliases=sorted(canonical_url(u, self.url_aliases) for u in reached),
                           **fields)
+
+    def _note_age(self, date_raw: str | None, listing: str | None) -> None:
+        """With --since: a listing page that led to an older article ends its listing's walk."""
+        since = getattr(self, "since", None)
+        if since is None or listing is None or not date_raw:
+            return
+        try:
+            if parse_date(date_raw, self.language, self.timezone) < since:
+                self.links.older_than_since.add(listing)
+        except DateError:
+            pass
 
     def follow_redirect(self, response: Response) -> Iterable[scrapy.Request]:
         """Article links that redirect are followed here, not by Scrapy's RedirectMiddleware, so
@@ -138,7 +170,7 @@ class NewsSpider(scrapy.Spider):
         even when the full URL was already fetched in this run."""
         location = response.headers.get("Location", b"").decode("latin-1")
         target = absolute(response.url, location)
-        chain = [*response.meta.get("redirect_urls", ()), response.url]
+        chain = [*_meta(response).get("redirect_urls", ()), response.url]
         if not target:
             self.count_skip("redirect_without_location", response.url)
             return

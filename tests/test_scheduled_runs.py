@@ -211,3 +211,20 @@ def test_unknown_site_is_a_usage_error(tmp_path):
     result = crawl(["crawl", "atlantis"], cwd=tmp_path)
     assert result.returncode == 2
     assert "unknown site" in result.stderr and not (tmp_path / "data").exists()
+
+
+def test_since_writes_only_newer_articles_and_stops_walking(tmp_path):
+    since = "2019-01-01"
+    newer = {json.loads(line)["url"] for line in (FIXTURES / "expected" / "gilan.jsonl").read_text(
+        encoding="utf-8").splitlines() if json.loads(line)["published_at"] >= since}
+    with serve(SITES, ["gilan"]) as server:
+        result = scheduled(server.write_map(tmp_path / "m.json"), tmp_path, "--since", since, sites=["gilan"])
+        articles = {k for k in server.sites[0].requests if k.startswith("/fa/news/")}
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert {i["url"] for i in read_lines(*outputs(tmp_path / "out"))} == newer
+    report = json.loads(next((tmp_path / "out" / "_runs").glob("*.json")).read_text(encoding="utf-8"))
+    assert report["sites"][0]["dropped"]["older_than_since"] >= 1
+    # the walk stopped after the first listing page that reached older articles
+    saved = {k for k in json.loads((SITES / "gilan" / "pages.json").read_text(encoding="utf-8"))["pages"]
+             if k.startswith("/fa/news/")}
+    assert len(newer) < len(articles) < len(saved)
