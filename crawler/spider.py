@@ -87,7 +87,8 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for path in self.start_paths:
-            yield scrapy.Request(self.origin.rstrip("/") + path, callback=self.parse_listing)
+            yield scrapy.Request(self.origin.rstrip("/") + path, callback=self.parse_listing,
+                                 errback=self.listing_failed)
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         if not isinstance(response, TextResponse):
@@ -110,21 +111,31 @@ class NewsSpider(scrapy.Spider):
                                  meta={"listing": response.url, "dont_redirect": True,
                                        "handle_httpstatus_list": REDIRECTS})
         for url in self._links(response, self.section_links(response)):
-            yield scrapy.Request(url, callback=self.parse_listing)
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
         if new or not self.is_incremental:
             # One page at a time, the first not yet walked, after this page's articles (lower
             # priority): a walk can then stop where the new articles end (incremental runs) or
             # where older ones begin (--since), instead of having asked for every page at once.
-            walked = self.links.listings
-            walked.add(response.url)
-            following = next((u for u in self._links(response, self.next_pages(response)) if u not in walked), None)
-            if following:
-                walked.add(following)
-                yield scrapy.Request(following, callback=self.parse_listing, priority=-1,
-                                     meta={"after": response.url})
+            self.links.listings.add(response.url)
+            pages = list(self._links(response, self.next_pages(response)))
+            yield from self._next_listing(pages, after=response.url)
         else:
             self.inc_stat("incremental/listings_stopped")
             logger.info("nothing new on %s: not walking further", response.url)
+
+    def _next_listing(self, pages: list[str], after: str) -> Iterable[scrapy.Request]:
+        """The first page of `pages` not walked yet; the others wait in case that one fails."""
+        rest = [u for u in pages if u not in self.links.listings]
+        if rest:
+            self.links.listings.add(rest[0])
+            yield scrapy.Request(rest[0], callback=self.parse_listing, errback=self.listing_failed,
+                                 priority=-1, meta={"after": after, "then": rest[1:]})
+
+    def listing_failed(self, failure) -> Iterable[scrapy.Request]:
+        """A listing page that cannot be had: counted, and the walk goes on past it where it can."""
+        request = failure.request
+        self.count_skip("listing_failed", request.url, str(failure.value))
+        yield from self._next_listing(request.meta.get("then", []), after=request.meta.get("after", ""))
 
     def parse_article(self, response: Response) -> Iterable[Any]:
         if response.status in REDIRECTS:

@@ -170,3 +170,18 @@ def test_sigkill_at_random_moments_then_a_full_run_writes_every_article_once(tmp
         assert {u for s, u in counts if s == site} == {e["url"] for e in expected_items(site)}
     with sqlite3.connect(tmp_path / "state.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_listing_page_that_never_answers_is_stepped_over(tmp_path):
+    """Gilan's pager links every archive page: when page 2 stays broken, pages 3 and 4 are walked."""
+    copy = SiteCopy.load(SITES / "gilan", {"/fa/news?page=2": {"status": 500}})
+    with ReplayServer([copy]) as server:
+        result = crawl(["crawl", "gilan", "--mirror", str(server.write_map(tmp_path / "m.json")),
+                        "--output", str(tmp_path / "out.jsonl"), "-s", "RETRY_TIMES=1"], cwd=tmp_path)
+        walked = [k for k in copy.requests if k.startswith("/fa/news?page=")]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert {"/fa/news?page=3", "/fa/news?page=4"} <= set(walked)
+    report = json.loads(next((tmp_path / "_runs").glob("*.json")).read_text(encoding="utf-8"))
+    assert report["sites"][0]["skipped"]["listing_failed"] == 1
+    written = {i["url"] for i in read_lines(tmp_path / "out.jsonl")}
+    assert 0 < len(written) < len(expected_items("gilan"))
