@@ -54,6 +54,21 @@ def extract(site: str, url: str, crawled_at: datetime | None = None, root: Path 
     return item
 
 
+def site_spider(site: str):
+    """A site's spider bound to a test crawler (stats counted), for running its callbacks offline."""
+    from scrapy.utils.test import get_crawler
+
+    cls = spider_classes()[site]
+    return cls.from_crawler(get_crawler(cls))
+
+
+def listing_requests(spider, url: str) -> tuple[list[str], list[str]]:
+    """What the spider asks for from a saved listing page: (article URLs, listing URLs)."""
+    requests = list(spider.parse_listing(saved_response(spider.name, url)))
+    return ([r.url for r in requests if r.callback == spider.parse_article],
+            [r.url for r in requests if r.callback == spider.parse_listing])
+
+
 def expected_items(site: str) -> list[dict[str, Any]]:
     """Expected items of a site's saved article pages (tests/fixtures/expected/<site>.jsonl)."""
     path = EXPECTED / f"{site}.jsonl"

@@ -6,12 +6,12 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from scrapy.utils.test import get_crawler
 
 from crawler.replay import ReplayServer, SiteCopy, page_key
 from crawler.urls import canonical_url
 from spiders.chaharmahal import ChaharmahalSpider
-from tests.support import SITES, crawl, differences, expected_items, extract, read_lines, saved_response
+from tests.support import (SITES, crawl, differences, expected_items, extract, listing_requests,
+                           read_lines, saved_response, site_spider)
 
 SITE = "chaharmahal"
 ORIGIN = "https://chb.iranpl.ir"
@@ -35,13 +35,7 @@ def saved_page(url: str) -> dict:
 
 @pytest.fixture(scope="module")
 def spider() -> ChaharmahalSpider:
-    return ChaharmahalSpider.from_crawler(get_crawler(ChaharmahalSpider))
-
-
-def listing_requests(spider, url):
-    requests = list(spider.parse_listing(saved_response(SITE, url)))
-    return ([r.url for r in requests if r.callback == spider.parse_article],
-            [r.url for r in requests if r.callback == spider.parse_listing])
+    return site_spider(SITE)
 
 
 # -- (a) every saved article gives its expected item ---------------------------------------------

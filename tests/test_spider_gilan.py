@@ -5,11 +5,11 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from scrapy.utils.test import get_crawler
 
 from crawler.replay import ReplayServer, SiteCopy
 from spiders.gilan import GilanSpider
-from tests.support import SITES, crawl, differences, expected_items, extract, read_lines, saved_response
+from tests.support import (SITES, crawl, differences, expected_items, extract, listing_requests,
+                           read_lines, saved_response, site_spider)
 
 SITE = "gilan"
 ORIGIN = "https://gilan.iranpl.ir"
@@ -27,13 +27,7 @@ def by_id(news_id: int) -> dict:
 
 @pytest.fixture(scope="module")
 def spider() -> GilanSpider:
-    return GilanSpider.from_crawler(get_crawler(GilanSpider))
-
-
-def listing_requests(spider, url):
-    requests = list(spider.parse_listing(saved_response(SITE, url)))
-    return ([r.url for r in requests if r.callback == spider.parse_article],
-            [r.url for r in requests if r.callback == spider.parse_listing])
+    return site_spider(SITE)
 
 
 # -- (a) every saved article gives its expected item ---------------------------------------------
