@@ -54,6 +54,10 @@ ITEM_PIPELINES = {
 FEED_EXPORT_FIELDS = list(FIELDS)
 FEED_EXPORT_ENCODING = "utf-8"
 
+# Scrapy re-reads each callback's source for every response to warn about generator return
+# values; the cache misses every time and it cost ~8% of a crawl's CPU (BENCHMARKS.md).
+WARN_ON_GENERATOR_RETURN_VALUE = False
+
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
