@@ -27,34 +27,35 @@ from crawler.page import ArticlePage, first_text, paragraphs
 from crawler.spider import NewsSpider
 from crawler.text import join_paragraphs
 
-ARTICLE = "article.news-item"
 
 
 class ChaharmahalArticle(ArticlePage):
+    scope = "article.news-item"
+
     def title(self):
-        return first_text(self.sel, f"{ARTICLE} .item-header h1.title")
+        return first_text(self.article, ".item-header h1.title")
 
     def kicker(self):
-        return first_text(self.sel, f"{ARTICLE} .item-header .rutitr")
+        return first_text(self.article, ".item-header .rutitr")
 
     def lead(self):
-        return first_text(self.sel, f"{ARTICLE} .item-header .summary")
+        return first_text(self.article, ".item-header .summary")
 
     def body(self):
-        return join_paragraphs(paragraphs(self.sel.css(f"{ARTICLE} div.item-body")))
+        return join_paragraphs(paragraphs(self.article.css("div.item-body")))
 
     def date_raw(self):
-        return first_text(self.sel, f"{ARTICLE} .item-info .item-date")
+        return first_text(self.article, ".item-info .item-date")
 
     def author(self):
-        return first_text(self.sel, f"{ARTICLE} .item-author .author-name")
+        return first_text(self.article, ".item-author .author-name")
 
     def category(self):
         return first_text(self.sel, "ol.breadcrumb li.active")
 
     def images(self):
         found = []
-        for figure in self.sel.css(f"{ARTICLE} figure"):
+        for figure in self.article.css("figure"):
             img = figure.css("img")
             if img:
                 found.append(self.image(img[0], first_text(figure, "figcaption")))

@@ -29,30 +29,32 @@ from crawler.text import join_paragraphs
 
 
 class GilanArticle(ArticlePage):
+    scope = "#content"
+
     def title(self):
-        return first_text(self.sel, "h1.news-title")
+        return first_text(self.article, "h1.news-title")
 
     def kicker(self):
-        return first_text(self.sel, "div.news-rotitr")
+        return first_text(self.article, "div.news-rotitr")
 
     def lead(self):
-        return first_text(self.sel, "div.news-lead [id$=lblLead]")
+        return first_text(self.article, "div.news-lead [id$=lblLead]")
 
     def body(self):
-        return join_paragraphs(paragraphs(self.sel.css("div.news-body")))
+        return join_paragraphs(paragraphs(self.article.css("div.news-body")))
 
     def date_raw(self):
-        return first_text(self.sel, "div.news-info [id$=lblDate]")
+        return first_text(self.article, "div.news-info [id$=lblDate]")
 
     def category(self):
-        return first_text(self.sel, "div.breadcrumb [id$=lblCat]")
+        return first_text(self.article, "div.breadcrumb [id$=lblCat]")
 
     def view_count(self):
-        return self.count(first_text(self.sel, "div.news-info [id$=lblVisit]"))
+        return self.count(first_text(self.article, "div.news-info [id$=lblVisit]"))
 
     def images(self):
-        found = [self.image(img) for img in self.sel.css("div.news-lead img.news-img, div.news-body img")]
-        for item in self.sel.css("div.gallery div.gitem"):
+        found = [self.image(img) for img in self.article.css("div.news-lead img.news-img, div.news-body img")]
+        for item in self.article.css("div.gallery div.gitem"):
             img = item.css("img")
             if img:
                 found.append(self.image(img[0], text_of(item.css("div.gcap"))))

@@ -23,6 +23,7 @@ file), the byline `.news-author` ("Tác giả: <strong>…</strong>"), then shar
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from crawler.page import ArticlePage, first_text, paragraphs, text_of
 from crawler.spider import NewsSpider
@@ -41,16 +42,18 @@ def unlabel(text: str | None) -> str | None:
 
 
 class HanamArticle(ArticlePage):
-    @property
-    def detail(self):
-        return self.sel.css("#content .news-detail")
+    scope = "#content"
 
-    @property
+    @cached_property
+    def detail(self):
+        return self.article.css(".news-detail")
+
+    @cached_property
     def content(self):
         return self.detail.css("#news-content, .news-content")[:1]
 
     def title(self) -> str | None:
-        return first_text(self.sel, "#content h1.title-news")
+        return first_text(self.article, "h1.title-news")
 
     def category(self) -> str | None:
         return text_of(self.detail.css(".cat-name")[:1] or None)

@@ -32,8 +32,6 @@ from crawler.page import ArticlePage, first_text, paragraphs
 from crawler.spider import NewsSpider
 from crawler.text import join_paragraphs
 
-ARTICLE = "#dle-content article.fullstory"
-STORYINFO = f"{ARTICLE} div.storyinfo"
 # Pictures that belong to the template or the engine (placeholders, smileys), not the article.
 CHROME_IMAGE = re.compile(r"^https?://[^/]+/(templates|engine)/")
 # A DLE full story: /kz/news/[subcategory/]ID-slug.html
@@ -41,30 +39,32 @@ FULL_STORY = re.compile(r"/\d+-[^/]+\.html$")
 
 
 class KyzylordaArticle(ArticlePage):
+    scope = "#dle-content article.fullstory"
+
     def title(self):
-        return first_text(self.sel, f"{ARTICLE} h1.title")
+        return first_text(self.article, "h1.title")
 
     def body(self):
-        return join_paragraphs(paragraphs(self.sel.css(f"{ARTICLE} div.full-story")))
+        return join_paragraphs(paragraphs(self.article.css("div.full-story")))
 
     def date_raw(self):
-        return first_text(self.sel, f"{STORYINFO} span.date")
+        return first_text(self.article, "div.storyinfo span.date")
 
     def category(self):
-        return first_text(self.sel, f"{STORYINFO} span.cat")
+        return first_text(self.article, "div.storyinfo span.cat")
 
     def view_count(self):
-        return self.count(first_text(self.sel, f"{STORYINFO} span.views"))
+        return self.count(first_text(self.article, "div.storyinfo span.views"))
 
     def comment_count(self):
-        printed = self.count(first_text(self.sel, f"{STORYINFO} span.coms"))
+        printed = self.count(first_text(self.article, "div.storyinfo span.coms"))
         if printed is not None:
             return printed
         return len(self.sel.css("#dle-comments-list div.comment"))
 
     def images(self):
         found = []
-        for img in self.sel.css(f"{ARTICLE} div.full-story img"):
+        for img in self.article.css("div.full-story img"):
             caption = img.xpath("normalize-space(ancestor::figure[1]/figcaption)").get() or None
             image = self.image(img, caption)
             if image and not CHROME_IMAGE.match(image["url"]):

@@ -21,6 +21,7 @@ the "THÔNG TIN NGƯỜI GỬI" feedback form and "Tin liên quan". No comments 
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from crawler.page import ArticlePage, first_text, paragraphs, text_of
 from crawler.spider import NewsSpider
@@ -37,20 +38,22 @@ def unlabel(text: str | None) -> str | None:
 
 
 class TravinhArticle(ArticlePage):
-    @property
-    def detail(self):
-        return self.sel.css(".col-left .news-detail")
+    scope = ".col-left"
 
-    @property
+    @cached_property
+    def detail(self):
+        return self.article.css(".news-detail")
+
+    @cached_property
     def content(self):
         return self.detail.css(".content-detail")[:1]
 
     def title(self) -> str | None:
-        return first_text(self.sel, ".col-left h1.title-detail")
+        return first_text(self.article, "h1.title-detail")
 
     def category(self) -> str | None:
         # the breadcrumb: "Trang chủ » <category>"; its last link names the section
-        crumbs = self.sel.css(".col-left .breadcrumb-box a")
+        crumbs = self.article.css(".breadcrumb-box a")
         return text_of(crumbs[-1]) if len(crumbs) > 1 else None
 
     def lead(self) -> str | None:
