@@ -64,6 +64,11 @@ class NewsSpider(scrapy.Spider):
     article_page: ClassVar[type[ArticlePage]]
     url_aliases: ClassVar[Aliases] = ()
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        #: what this run learned about links (redirect aliases, dead links, walked listings)
+        self.links = LinkNotes()
+
     @property
     def allowed_domains(self) -> list[str]:
         """The site's own host: redirects and links off the site are not followed."""
@@ -206,13 +211,6 @@ class NewsSpider(scrapy.Spider):
             self.count_skip("article_failed", request.url, str(failure.value))
 
     # -- helpers ------------------------------------------------------------------------------
-
-    @property
-    def links(self) -> LinkNotes:
-        """What this run learned about links (redirect aliases, dead links) for the state."""
-        if not hasattr(self, "_links_noted"):
-            self._links_noted = LinkNotes()
-        return self._links_noted
 
     def note_redirect(self, source: str, target: str) -> None:
         self.links.aliases[canonical_url(source, self.url_aliases)] = canonical_url(target, self.url_aliases)

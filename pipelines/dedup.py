@@ -1,14 +1,8 @@
 """One item per canonical URL and one per identical content (title and body) of a site, in a run."""
 from __future__ import annotations
 
-import hashlib
-
+from crawler.state import content_hash
 from pipelines.base import SitePipeline
-
-
-def content_key(item) -> str:
-    text = f"{item.get('title') or ''}\n{item.get('body') or ''}"
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class DedupPipeline(SitePipeline):
@@ -19,9 +13,11 @@ class DedupPipeline(SitePipeline):
     def process_item(self, item):
         if item.get("url") in self.urls:
             raise self.drop("duplicate_url", item)
-        key = content_key(item) if item.get("title") or item.get("body") else None
-        if key is not None and key in self.contents:
-            raise self.drop("duplicate_content", item)
+        # an item with neither title nor body is left to validation, not called a duplicate
+        if item.get("title") or item.get("body"):
+            key = content_hash(item)
+            if key in self.contents:
+                raise self.drop("duplicate_content", item)
+            self.contents.add(key)
         self.urls.add(item.get("url"))
-        self.contents.add(key)
         return item
