@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
+from scrapy.utils.test import get_crawler
 
 from crawler.cli import spider_classes
 from crawler.dates import parse_date
@@ -23,9 +30,6 @@ EXPECTED = FIXTURES / "expected"
 def saved_response(site: str, url: str, root: Path = SITES) -> Response:
     """A saved page as Scrapy would have received it: its status, and the response class and
     charset detection a crawl would use for its content type."""
-    from urllib.parse import urlsplit
-
-    from scrapy.responsetypes import responsetypes
 
     folder = root / site
     pages = json.loads((folder / "pages.json").read_text(encoding="utf-8"))["pages"]
@@ -56,8 +60,6 @@ def extract(site: str, url: str, crawled_at: datetime | None = None, root: Path 
 
 def site_spider(site: str):
     """A site's spider bound to a test crawler (stats counted), for running its callbacks offline."""
-    from scrapy.utils.test import get_crawler
-
     cls = spider_classes()[site]
     return cls.from_crawler(get_crawler(cls))
 
@@ -77,9 +79,6 @@ def expected_items(site: str) -> list[dict[str, Any]]:
 
 def resolve_expected_date(value: Any, crawled_at: str, tz: str) -> str:
     """An expected published_at; {"relative_days": -1, "time": "18:40"} resolved like the page would be."""
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
     if not isinstance(value, dict):
         return value
     crawled = datetime.fromisoformat(crawled_at.replace("Z", "+00:00")).astimezone(ZoneInfo(tz))
@@ -106,16 +105,16 @@ def differences(item: dict[str, Any], expected: dict[str, Any], tz: str) -> dict
 QUICK = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "DOWNLOAD_DELAY=0"]
 
 
-def crawl(args: list[str], cwd: Path, timeout: float = 240) -> "subprocess.CompletedProcess[str]":
-    """`python -m crawler ARGS` in a fresh process (a Scrapy reactor runs once per process)."""
-    import os
-    import subprocess
-    import sys
+def crawler_env() -> dict[str, str]:
+    """The environment of a `python -m crawler` child process: this checkout importable."""
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
 
+
+def crawl(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """`python -m crawler ARGS` in a fresh process (a Scrapy reactor runs once per process)."""
     if "crawl" in args:
         args = [*args, *QUICK]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, env=crawler_env(),
                           capture_output=True, text=True, timeout=timeout)
 
 

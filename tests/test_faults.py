@@ -4,7 +4,6 @@ run report, and the exit code follows the documented rule."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -12,13 +11,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from crawler.replay import ReplayServer, SiteCopy, page_key
-from tests.support import SITES, crawl, differences, expected_items, read_lines
+from tests.support import SITES, crawl, crawler_env, differences, expected_items, read_lines
 
 ORIGIN = "http://thuvienhanam.gov.vn"
 GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
@@ -145,7 +143,7 @@ def test_text_is_data_never_markup_or_control_characters(tmp_path):
 def test_sigkill_at_random_moments_then_a_full_run_writes_every_article_once(tmp_path, seed):
     rng = random.Random(seed)
     sites = ["gilan", "hanam", "kyzylorda"]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = crawler_env()
     with ReplayServer([SiteCopy.load(SITES / s) for s in sites]) as server:
         for copy in server.sites:  # slow answers so that kills land inside the run
             copy.faults.update({key: {"delay": 0.1} for key in copy.pages})

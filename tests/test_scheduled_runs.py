@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from crawler.replay import ReplayServer, SiteCopy
-from tests.support import FIXTURES, SITES, crawl, read_lines
+from tests.support import FIXTURES, SITES, crawl, crawler_env, read_lines
 
 V2 = FIXTURES / "sites_v2"
 ALL = ["chaharmahal", "gilan", "hanam", "kyzylorda", "travinh"]
@@ -121,7 +121,7 @@ def test_sigkill_half_way_loses_nothing_and_writes_nothing_twice(tmp_path):
         env_cmd = [sys.executable, "-m", "crawler", "crawl", "--mirror", str(mirror), "--output-dir",
                    str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite")]
         proc = subprocess.Popen(env_cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+                                env=crawler_env())
         deadline = time.time() + 60
         while sum(len(s.requests) for s in server.sites) < 60 and time.time() < deadline:
             time.sleep(0.05)
@@ -148,7 +148,7 @@ def test_a_second_run_against_the_same_state_refuses_and_touches_nothing(tmp_pat
             [sys.executable, "-m", "crawler", "crawl", "travinh", "--mirror", str(mirror),
              "--output-dir", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite")],
             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+            env=crawler_env())
         lock = tmp_path / "state.sqlite.lock"
         deadline = time.time() + 30
         while not (lock.exists() and lock.read_text().strip()) and time.time() < deadline:

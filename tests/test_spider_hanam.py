@@ -9,12 +9,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from scrapy.utils.test import get_crawler
 
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.urls import canonical_url
 from spiders.hanam import HanamArticle, HanamSpider
-from tests.support import SITES, expected_items, extract, saved_response
+from tests.support import (SITES, expected_items, extract, listing_requests, saved_response,
+                           site_spider)
 
 SITE = "hanam"
 ORIGIN = HanamSpider.origin
@@ -57,9 +57,7 @@ def test_every_saved_article_is_expected():
 
 def article_requests(path: str) -> set[str]:
     """URLs of the articles a crawl requests from a saved listing page."""
-    spider = HanamSpider.from_crawler(get_crawler(HanamSpider))
-    return {r.url for r in spider.parse_listing(saved_response(SITE, ORIGIN + path))
-            if r.callback.__name__ == "parse_article"}
+    return set(listing_requests(site_spider(SITE), ORIGIN + path)[0])
 
 
 def test_listing_gives_its_eight_entries_and_the_next_page():

@@ -6,10 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
 
 from spiders.kyzylorda import KyzylordaArticle, KyzylordaSpider
-from tests.support import expected_items, extract, saved_response
+from tests.support import expected_items, extract, saved_response, site_spider
 
 SITE = "kyzylorda"
 ORIGIN = "https://kitapkhana.kz"
@@ -36,7 +35,7 @@ def by_url(url: str) -> dict:
 
 @pytest.fixture(scope="module")
 def spider() -> KyzylordaSpider:
-    return KyzylordaSpider.from_crawler(get_crawler(KyzylordaSpider))
+    return site_spider(SITE)
 
 
 # -- (a) every saved article gives its expected item ---------------------------------------------

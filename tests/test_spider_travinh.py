@@ -9,12 +9,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from scrapy.utils.test import get_crawler
 
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.urls import canonical_url
 from spiders.travinh import TravinhArticle, TravinhSpider
-from tests.support import SITES, expected_items, extract, saved_response
+from tests.support import (SITES, expected_items, extract, listing_requests, saved_response,
+                           site_spider)
 
 SITE = "travinh"
 ORIGIN = TravinhSpider.origin
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def spider() -> TravinhSpider:
-    return TravinhSpider.from_crawler(get_crawler(TravinhSpider))
+    return site_spider(SITE)
 
 
 def raw_html(path: str) -> str:
@@ -38,8 +38,7 @@ def raw_html(path: str) -> str:
 
 def article_requests(path: str) -> set[str]:
     """URLs of the articles a crawl requests from a saved listing page."""
-    return {r.url for r in spider().parse_listing(saved_response(SITE, ORIGIN + path))
-            if r.callback.__name__ == "parse_article"}
+    return set(listing_requests(site_spider(SITE), ORIGIN + path)[0])
 
 
 # -- (a) every saved article gives its expected item -------------------------------------------
