@@ -1,14 +1,20 @@
 """Publication dates: the printed text, the site's language and clock → ISO 8601 with offset.
 
-Unreadable and implausible dates are counted (dates/<reason>) and left empty; validation then
-drops the item, so a wrong date is never stored.
+Unreadable, conflicting and implausible dates are counted (dates/<reason>) and left empty;
+validation then drops the item, so a wrong date is never stored. A printed weekday that
+disagrees with the date is counted (dates/weekday_mismatch) but the date is kept: real pages
+print a wrong weekday now and then.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from crawler.dates import DateError, parse_date
+from crawler.dates import DateError, read_date
 from pipelines.base import SitePipeline, logger
+
+
+def _stat(reason: str) -> str:
+    return "dates/" + reason.replace(" ", "_")
 
 
 class DatePipeline(SitePipeline):
@@ -16,11 +22,14 @@ class DatePipeline(SitePipeline):
         raw = item.get("date_raw")
         crawled = datetime.fromisoformat(item["crawled_at"].replace("Z", "+00:00"))
         try:
-            moment = parse_date(raw or "", self.spider.language, self.spider.timezone, now=crawled)
+            reading = read_date(raw or "", self.spider.language, self.spider.timezone, now=crawled)
         except DateError as exc:
-            self.stats.inc_value(f"dates/{exc.reason.replace(' ', '_')}")
+            self.stats.inc_value(_stat(exc.reason))
             logger.warning("no publication date for %s: %s", item.get("url"), exc)
             item["published_at"] = None
         else:
-            item["published_at"] = moment.isoformat()
+            for note in reading.notes:
+                self.stats.inc_value(_stat(note))
+                logger.info("%s for %s: %r", note, item.get("url"), raw)
+            item["published_at"] = reading.moment.isoformat()
         return item
