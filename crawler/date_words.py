@@ -7,7 +7,7 @@ tell the date-like words of a text (which must all be accounted for) from plain 
 A word is `(kind, value, weak)`. Kinds: "j" Solar Hijri month, "g" Gregorian month, "h" lunar Hijri
 month, "w" weekday (Monday = 0), "r" relative day (days from today), "u" time unit (seconds), "D"
 day mark or the unit "day", "a" "ago", "K" month mark (ماه), "Y" year mark, "M" the word "month"
-(Vietnamese tháng) before a number. Weak words (abbreviations, words with an everyday meaning such
+(Vietnamese tháng) before a number, "H" a 12-hour designator, "P" a part of the day. Weak words (abbreviations, words with an everyday meaning such
 as Persian می "May" / the verb prefix) count only where they stand inside a date; elsewhere they are
 plain words.
 """
@@ -91,6 +91,10 @@ MARKS = {
     **_names("K", [(0, "ماه")]),
     **_names("Y", [(0, "سال|năm|ж|жыл|жылы|жылғы|г|год|года|году")]),
     "tháng": ("M", 0, False),
+    # a 12-hour designator away from its clock ("CH 15/12/2017 3:15") cannot be placed: refused
+    **_names("H", [(0, "am|pm|sa|ch")]),
+    # a part of the day away from the clock ("chiều 3:00") says which half only when it is attached
+    **_names("P", [(0, "sáng|chiều|tối|trưa|đêm|khuya|صبح|عصر|شب|ظهر|بامداد|таңғы|түскі|кешкі|түнгі|утра|вечера|ночи")]),
 }
 
 WORDS: dict[str, Word] = {**MARKS, **UNITS, **RELATIVE_DAYS, **WEEKDAYS, **HIJRI, **JALALI, **GREGORIAN}

@@ -57,12 +57,14 @@ _CLOCK = re.compile(
     rf"(?:\s*(?:(?P<am>{_alternatives(BEFORE_NOON)})|(?P<pm>{_alternatives(AFTER_NOON)})"
     rf"|(?P<either>{_alternatives(EITHER_HALF)})){_LETTER_AFTER})?"
     r"(?P<off>\s*\(?(?:gmt|utc)\s*(?:(?P<sign>[+-])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?(?!\d))?\)?"
-    r"|(?P<sign2>[+-])(?P<oh2>\d{2}):?(?P<om2>\d{2})(?!\d)|(?P<zulu>z)" + _LETTER_AFTER + ")?")
+    r"|\s?(?P<sign2>[+-])(?P<oh2>\d{2}):?(?P<om2>\d{2})(?![\d/.-])|(?P<zulu>z)" + _LETTER_AFTER + ")?")
 _OFFSET = re.compile(r"(?<![^\W\d_])\(?(?:gmt|utc)(?:\s*(?P<sign>[+-])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?(?!\d))?"
                      r"\)?" + _LETTER_AFTER)
 _NUMERIC = re.compile(r"(?<![\d/.:-])(?:(?P<y1>\d{4})\s?(?P<s1>[/.-])\s?(?P<m1>\d{1,2})\s?(?P=s1)\s?(?P<d1>\d{1,2})"
                       r"|(?P<a2>\d{1,2})\s?(?P<s2>[/.-])\s?(?P<b2>\d{1,2})\s?(?P=s2)\s?(?P<y2>\d{4}))"
                       r"(?![\d/:]|[.-]\d)")
+# A count printed with thousands separators ("1.245 lượt xem", "1 245 қарау") is one number, not a date part.
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[., ]\d{3})+(?![\d]|[.,]\d)")
 _STRAY_HALF = re.compile(r"(?<![^\W\d_])(?:ق|ب)\.?\s?ظ" + _LETTER_AFTER)
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
 # Token kinds (see crawler.date_words) in a row, one letter each; numbers are d (1-31), z (0, 32-59),
@@ -74,7 +76,7 @@ _SHAPES = re.compile(
     r"|d?hK?Y?y?"                                     # ۲۲ رجب ۱۴۴۶: lunar Hijri, passed over
     r"|(?P<r>r)"                                      # Бүгін, hôm qua
     r"|(?P<n>[dzn])(?P<u>[uD])a")                     # 3 giờ trước, 2 күн бұрын
-_DATE_LIKE = frozenset("dzyjghrM")
+_DATE_LIKE = frozenset("dzyjghrMH")
 
 
 class DateError(ValueError):
@@ -118,6 +120,7 @@ def read_date(text: str, language: str, tz: str, now: datetime | None = None) ->
     rest = _CLOCK.sub(facts.clock, normalized)
     rest = _OFFSET.sub(facts.offset, rest)
     rest = _NUMERIC.sub(facts.numeric, rest)
+    rest = _GROUPED.sub(" 000000 ", rest)
     if _STRAY_HALF.search(rest):
         raise DateError("unaccounted date part", text)
     facts.words(_TOKEN.findall(rest))
@@ -146,12 +149,14 @@ class _Facts:
     def clock(self, match: re.Match) -> str:
         hour, minute, second = int(match["h"]), int(match["m"]), int(match["s"] or 0)
         half = match["am"] or match["pm"]
-        if match["either"] or (half and not 1 <= hour <= (12 if re.sub(r"[.\s]", "", half) in TWELVE_HOUR else 11)):
+        if half:
+            # 12 AM is midnight and 12 PM noon; "15:54 PM" says the same twice; "12 tối" is unclear
+            last = 12 if re.sub(r"[.\s]", "", half) in TWELVE_HOUR else 11
+            if not (1 <= hour <= last or match["pm"] and 13 <= hour <= 23):
+                raise self.refuse("unreadable clock")
+            hour = hour % 12 + (12 if match["pm"] else 0) if hour <= 12 else hour
+        elif match["either"]:
             raise self.refuse("unreadable clock")
-        if match["am"] and hour <= 12:
-            hour %= 12
-        elif match["pm"] and hour < 12:
-            hour += 12
         if hour > 23 or minute > 59 or second > 59:
             raise self.refuse("impossible clock")
         self.clocks.add(time(hour, minute, second))
@@ -206,6 +211,8 @@ class _Facts:
         for (kind, _, weak), taken in zip(kinds, used):
             if not taken and kind in _DATE_LIKE and not weak:
                 raise self.refuse("unaccounted date part")
+            if kind == "P" and any(clock.hour <= 12 for clock in self.clocks):
+                raise self.refuse("unaccounted date part")  # "chiều 3:00": which half is meant?
 
     def _shape(self, shape: re.Match, kinds: list[Word]) -> None:
         for prefix in "abc":

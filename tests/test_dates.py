@@ -51,12 +51,6 @@ def test_real_date_strings(text, language, tz, expected):
     assert parse_date(text, language, tz, now=CRAWL).isoformat() == expected
 
 
-def test_relative_dates_follow_the_site_clock_across_midnight():
-    # 20:30 UTC is already the next day in Kyzylorda (UTC+5): "today" is the 24th there
-    late = datetime(2026, 11, 23, 20, 30, tzinfo=timezone.utc)
-    assert parse_date("Бүгін, 01:10", "kk", QYZ, now=late).isoformat() == "2026-11-24T01:10:00+05:00"
-
-
 @pytest.mark.parametrize("text, language, tz", [
     ("۱۳۶۰/۰۱/۰۱", "fa", TEHRAN),            # 1981: before the plausible window
     ("12/05/1985", "vi", HCM),
@@ -76,13 +70,3 @@ def test_implausible_dates_are_rejected(text, language, tz):
 def test_unreadable_dates_raise_date_error(text, language):
     with pytest.raises(DateError):
         parse_date(text, language, QYZ, now=CRAWL)
-
-
-def test_persian_dates_never_reach_dateparser(monkeypatch):
-    import dateparser
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("dateparser called for a Persian date")
-
-    monkeypatch.setattr(dateparser, "parse", forbidden)
-    assert parse_date("۱۴۰۳/۰۵/۱۲", "fa", TEHRAN, now=CRAWL).year == 2024
