@@ -271,7 +271,7 @@ def _tokens(words: list[str]) -> list[Word]:
     i = 0
     while i < len(words):
         word = words[i]
-        if word[0].isdigit():
+        if word[0].isdecimal():
             tokens.append(_number(word))
             i += 1
             continue
@@ -281,7 +281,7 @@ def _tokens(words: list[str]) -> list[Word]:
                 break
         else:
             found, size = ("x", 0, False), 1
-        if found[0] == "M" and i + 1 < len(words) and words[i + 1].isdigit() and 1 <= int(words[i + 1]) <= 12:
+        if found[0] == "M" and i + 1 < len(words) and words[i + 1].isdecimal() and 1 <= int(words[i + 1]) <= 12:
             found, size = ("g", int(words[i + 1]), False), 2  # tháng 5
         tokens.append(found)
         i += size
