@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from crawler.text import clean_text
 from crawler.urls import canonical_url
 
+
 @settings(max_examples=500)
 @given(text=st.text(), language=st.sampled_from(["fa", "vi", "kk"]))
 def test_text_normalization_is_idempotent_and_clean(text, language):
