@@ -77,6 +77,7 @@ _SHAPES = re.compile(
     r"|(?P<r>r)"                                      # Бүгін, hôm qua
     r"|(?P<n>[dzn])(?P<u>[uD])a")                     # 3 giờ trước, 2 күн бұрын
 _DATE_LIKE = frozenset("dzyjghrMH")
+PLAIN: Word = ("x", 0, False)  # a word of no date: passed over, but it separates the parts of a date
 
 
 class DateError(ValueError):
@@ -154,7 +155,7 @@ class _Facts:
             last = 12 if re.sub(r"[.\s]", "", half) in TWELVE_HOUR else 11
             if not (1 <= hour <= last or match["pm"] and 13 <= hour <= 23):
                 raise self.refuse("unreadable clock")
-            hour = hour % 12 + (12 if match["pm"] else 0) if hour <= 12 else hour
+            hour = hour % 12 + (12 if match["pm"] else 0)  # 13-23 PM stay as they are
         elif match["either"]:
             raise self.refuse("unreadable clock")
         if hour > 23 or minute > 59 or second > 59:
@@ -170,8 +171,8 @@ class _Facts:
 
     def _offset(self, sign: str | None, hours: str | None, minutes: str | None) -> None:
         total = int(hours or 0) * 60 + int(minutes or 0)
-        if total > 14 * 60 or int(minutes or 0) > 59:
-            raise self.refuse("impossible offset")
+        if total > 14 * 60 or int(minutes or 0) % 15:
+            raise self.refuse("impossible offset")  # offsets in use are whole quarter hours, at most 14 h
         self.offsets.add(-total if sign == "-" else total)
 
     def numeric(self, match: re.Match) -> str:
@@ -181,11 +182,11 @@ class _Facts:
             year, first, second = int(match["y2"]), int(match["a2"]), int(match["b2"])
             orders = [(second, first) if order == "dm" else (first, second)
                       for order in NUMERIC_ORDERS.get(self.language, ("dm",))]
-        calendar = "j" if self.language == "fa" and 1300 <= year <= 1499 else "g"
+        jalali = self.language == "fa" and 1300 <= year <= 1499
         days = []
         for month, day in orders:
             try:
-                found = _calendar_day(calendar, year, month, day)
+                found = _calendar_day(jalali, year, month, day)
             except ValueError:
                 continue
             if found not in days:
@@ -221,7 +222,7 @@ class _Facts:
                 if month[0] == "j" and not 1300 <= year[1] <= 1499 or month[0] == "g" and year[1] < 1900:
                     raise self.refuse("calendar mismatch")
                 try:
-                    self.days.append([_calendar_day(month[0], year[1], month[1], day[1])])
+                    self.days.append([_calendar_day(month[0] == "j", year[1], month[1], day[1])])
                 except ValueError:
                     raise self.refuse("impossible date") from None
                 return
@@ -275,12 +276,12 @@ def _tokens(words: list[str]) -> list[Word]:
             tokens.append(_number(word))
             i += 1
             continue
-        for size in range(min(LONGEST, len(words) - i), 0, -1):
+        for size in range(LONGEST, 0, -1):
             found = WORDS.get(" ".join(words[i:i + size]))
             if found:
                 break
         else:
-            found, size = ("x", 0, False), 1
+            found, size = PLAIN, 1
         if found[0] == "M" and i + 1 < len(words) and words[i + 1].isdecimal() and 1 <= int(words[i + 1]) <= 12:
             found, size = ("g", int(words[i + 1]), False), 2  # tháng 5
         tokens.append(found)
@@ -297,9 +298,9 @@ def _number(digits: str) -> Word:
     return ("n", value, False)
 
 
-def _calendar_day(calendar: str, year: int, month: int, day: int) -> date:
-    """The Gregorian day of a Solar Hijri ("j") or Gregorian ("g") date; ValueError if none."""
-    if calendar == "j":
+def _calendar_day(jalali: bool, year: int, month: int, day: int) -> date:
+    """The Gregorian day of a Solar Hijri or Gregorian date; ValueError if there is none."""
+    if jalali:
         return jdatetime.date(year, month, day).togregorian()
     return date(year, month, day)
 

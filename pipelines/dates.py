@@ -20,7 +20,7 @@ def _stat(reason: str) -> str:
 class DatePipeline(SitePipeline):
     def process_item(self, item):
         raw = item.get("date_raw")
-        crawled = datetime.fromisoformat(item["crawled_at"].replace("Z", "+00:00"))
+        crawled = datetime.fromisoformat(item["crawled_at"])  # Python 3.11 reads the "Z"
         try:
             reading = read_date(raw or "", self.spider.language, self.spider.timezone, now=crawled)
         except DateError as exc:

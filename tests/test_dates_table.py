@@ -8,6 +8,7 @@ Shahrivar until 1401 (2022) and not after; Kyzylorda went from +06:00 to +05:00 
 2018-12-21; 1395, 1399 and 1403 are Jalali leap years (30 Esfand exists), 1402 is not.
 """
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from convertdate import persian
@@ -253,6 +254,32 @@ PRINTED = [
     ('Қараша 18, 2024', 'kk', '2024-11-18T00:00:00+05:00'),
 ]
 
+# Clock and offset edges (hand-computed): the hour after noon said twice, offsets with minutes
+# and west of Greenwich, an offset that differs from the site's clock (the printed one wins).
+EDGES = [
+    ("15/03/2024 13:05 PM", "vi", "2024-03-15T13:05:00+07:00"),
+    ("15/03/2024 23:59 CH", "vi", "2024-03-15T23:59:00+07:00"),
+    ("15/03/2024 11:05 sáng", "vi", "2024-03-15T11:05:00+07:00"),
+    ("2017-12-15T14:05:00-03:00", "vi", "2017-12-15T14:05:00-03:00"),
+    ("15/12/2017 14:05 GMT-3", "vi", "2017-12-15T14:05:00-03:00"),
+    ("15/12/2017 14:05 +05:30", "vi", "2017-12-15T14:05:00+05:30"),
+    ("15/12/2017 14:05 GMT+05:30", "vi", "2017-12-15T14:05:00+05:30"),
+    ("15/12/2017 GMT+0530", "vi", "2017-12-15T00:00:00+05:30"),
+    ("۱۴۰۲/۰۷/۲۶ - ۱۴:۵۱ (UTC+03:30)", "fa", "2023-10-18T14:51:00+03:30"),
+    ("22 желтоқсан 2018 ж. 10:00 GMT +6", "kk", "2018-12-22T10:00:00+06:00"),
+    ("15/12/2017 14:05 GMT+14", "vi", "2017-12-15T14:05:00+14:00"),
+    ("15/12/2017 14:05 +05:45", "vi", "2017-12-15T14:05:00+05:45"),
+    ("chiều 15/12/2017 13:15", "vi", "2017-12-15T13:15:00+07:00"),  # a 24-hour clock after noon says it
+    ("2013, 8 tháng 5", "vi", "2013-05-08T00:00:00+07:00"),
+    # numbers that cannot be date parts next to a date: passed over
+    ("15/12/2017 | 012 lượt xem", "vi", "2017-12-15T00:00:00+07:00"),
+    ("15/12/2017 14:05 | 75 lượt xem", "vi", "2017-12-15T14:05:00+07:00"),
+    ("15/12/2017 | 60 lượt xem", "vi", "2017-12-15T00:00:00+07:00"),
+    ("15/12/2017 | 01999 lượt xem", "vi", "2017-12-15T00:00:00+07:00"),
+    ("15/12/2017 | 1500 lượt xem", "vi", "2017-12-15T00:00:00+07:00"),
+    ("15/12/2017 | 2100 lượt xem", "vi", "2017-12-15T00:00:00+07:00"),
+]
+
 # Relative forms against the crawl time above, on the site's clock (hand-computed).
 RELATIVE = [
     ("Бүгін, 10:15", "kk", "2026-11-23T10:15:00+05:00"),
@@ -268,6 +295,8 @@ RELATIVE = [
     ("Hôm qua", "vi", "2026-11-22T00:00:00+07:00"),
     ("Hôm nay, 08:10", "vi", "2026-11-23T08:10:00+07:00"),
     ("hôm kia 21:00", "vi", "2026-11-21T21:00:00+07:00"),
+    ("90 phút trước", "vi", "2026-11-23T12:00:00+07:00"),
+    ("120 phút trước", "vi", "2026-11-23T11:30:00+07:00"),
     ("امروز ۰۹:۱۵", "fa", "2026-11-23T09:15:00+03:30"),
     ("دیروز - ۱۸:۴۰", "fa", "2026-11-22T18:40:00+03:30"),
     ("۲ ساعت پیش", "fa", "2026-11-23T08:00:00+03:30"),
@@ -307,7 +336,26 @@ REFUSED = [
     ("۱۴۰۴/۰۷/۱۹ ۱۲:۳۰ شب", "fa", "unreadable clock"),     # midnight or noon? not said
     ("15/12/2017 24:00", "vi", "impossible clock"),
     ("15/12/2017 14:65", "vi", "impossible clock"),
+    ("15/12/2017 14:60", "vi", "impossible clock"),
+    ("15/12/2017 14:05:60", "vi", "impossible clock"),
     ("15/12/2017 14:05 GMT+15", "vi", "impossible offset"),
+    ("15/12/2017 14:05 +14:15", "vi", "impossible offset"),
+    ("15/12/2017 14:05 +05:20", "vi", "impossible offset"),
+    ("15/03/2024 24:05 PM", "vi", "unreadable clock"),
+    ("chiều 15/12/2017 12:15", "vi", "unaccounted date part"),
+    ("ngày 8 tháng 13 năm 2013", "vi", "unaccounted date part"),
+    ("15/12/2017 tháng 5", "vi", "unaccounted date part"),
+    ("32 қазан 2025", "kk", "unaccounted date part"),
+    ("15/12/2017 | 45 lượt xem", "vi", "unaccounted date part"),
+    ("15/12/2017 | 59 lượt xem", "vi", "unaccounted date part"),
+    ("15/12/2017 | 1300", "vi", "unaccounted date part"),
+    ("15/12/2017 | 1499", "vi", "unaccounted date part"),
+    ("15/12/2017 | 1900", "vi", "unaccounted date part"),
+    ("15/12/2017 | 2099", "vi", "unaccounted date part"),
+    ("3 giờ trước 10:00", "vi", "conflicting dates"),
+    ("3 giờ trước GMT+7", "vi", "conflicting dates"),
+    ("3 giờ trước 2 giờ trước", "vi", "conflicting dates"),
+    ("400000 giờ trước", "vi", "implausible date"),
     ("12/05/1985", "vi", "implausible date"),
     ("۱۳۶۰/۰۱/۰۱", "fa", "implausible date"),
     ("01/01/2031 10:00", "vi", "implausible date"),
@@ -321,7 +369,7 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("text, language, expected", PRINTED + RELATIVE)
+@pytest.mark.parametrize("text, language, expected", PRINTED + EDGES + RELATIVE)
 def test_printed_dates_read_to_their_exact_moment(text, language, expected):
     assert parse_date(text, language, TZ[language], now=CRAWL).isoformat() == expected
 
@@ -332,6 +380,7 @@ def test_unreadable_or_contradictory_dates_are_refused_with_their_reason(text, l
         parse_date(text, language, TZ[language], now=CRAWL)
     assert refusal.value.reason == reason
     assert refusal.value.text == text
+    assert str(refusal.value) == f"{reason}: {text!r}"
 
 
 def test_the_table_is_large_and_covers_every_language():
@@ -362,6 +411,22 @@ def test_a_weekday_chooses_the_order_the_country_allows():
     assert parse_date("Дүйсенбі, 03.05.2018", "kk", TZ["kk"], now=CRAWL).date() == date(2018, 5, 3)
 
 
+def test_the_window_ends_a_day_after_the_crawl_to_the_minute():
+    # the crawl is at 13:30 in Vietnam: 13:30 the next day is still accepted, 13:31 is not
+    assert parse_date("24/11/2026 13:30", "vi", TZ["vi"], now=CRAWL).isoformat() == "2026-11-24T13:30:00+07:00"
+    with pytest.raises(DateError):
+        parse_date("24/11/2026 13:31", "vi", TZ["vi"], now=CRAWL)
+
+
+def test_a_language_without_its_own_orders_reads_day_month_year():
+    assert parse_date("03/05/2018", "ru", "Asia/Qyzylorda", now=CRAWL).date() == date(2018, 5, 3)
+
+
+def test_without_a_crawl_time_the_reader_uses_the_present():
+    assert parse_date("Hôm nay", "vi", TZ["vi"]).date() == datetime.now(timezone.utc).astimezone(
+        ZoneInfo(TZ["vi"])).date()
+
+
 def test_relative_dates_follow_the_site_clock_across_midnight():
     late = datetime(2026, 11, 23, 20, 30, tzinfo=timezone.utc)  # already the 24th in Kyzylorda
     assert parse_date("Бүгін, 01:10", "kk", TZ["kk"], now=late).isoformat() == "2026-11-24T01:10:00+05:00"
@@ -386,14 +451,24 @@ def _pipeline(site: str) -> DatePipeline:
     return DatePipeline.from_crawler(crawler)
 
 
-def test_the_pipeline_counts_weekday_mismatches_and_refusals_and_never_stores_a_refused_date():
+def test_the_pipeline_counts_weekday_mismatches_and_refusals_and_never_stores_a_refused_date(caplog):
     pipeline = _pipeline("hanam")
     crawled = "2026-11-23T06:30:00Z"
+    caplog.set_level("INFO", logger="pipelines")
     kept = pipeline.process_item({"url": "u1", "date_raw": "Thứ hai, 15/12/2017 - 14:05", "crawled_at": crawled})
     refused = pipeline.process_item({"url": "u2", "date_raw": "15/12/2017 3:15 - 16/12/2017", "crawled_at": crawled})
     fine = pipeline.process_item({"url": "u3", "date_raw": "15/12/2017 3:15:00 CH", "crawled_at": crawled})
+    missing = pipeline.process_item({"url": "u4", "date_raw": None, "crawled_at": crawled})
+    relative = pipeline.process_item({"url": "u5", "date_raw": "Hôm qua", "crawled_at": crawled})
+    month_first = pipeline.process_item({"url": "u6", "date_raw": "3/15/2024", "crawled_at": crawled})
     assert kept["published_at"] == "2017-12-15T14:05:00+07:00"
-    assert refused["published_at"] is None
+    assert refused["published_at"] is None and missing["published_at"] is None
     assert fine["published_at"] == "2017-12-15T15:15:00+07:00"
+    assert relative["published_at"] == "2026-11-22T00:00:00+07:00"   # against the crawl time, not today
+    assert month_first["published_at"] == "2024-03-15T00:00:00+07:00"  # the site's language decides the orders
     stats = pipeline.stats.get_stats()
     assert stats.get("dates/weekday_mismatch") == 1 and stats.get("dates/conflicting_dates") == 1
+    assert stats.get("dates/empty_date") == 1
+    messages = [record.getMessage() for record in caplog.records]
+    assert "no publication date for u2: conflicting dates: '15/12/2017 3:15 - 16/12/2017'" in messages
+    assert "weekday mismatch for u1: 'Thứ hai, 15/12/2017 - 14:05'" in messages
