@@ -53,7 +53,7 @@ def _alternatives(words: str) -> str:
 
 _LETTER_AFTER = r"(?![^\W\d_])"
 _CLOCK = re.compile(
-    r"(?<![\d:])(?P<h>\d{1,2})\s?[:h]\s?(?P<m>\d{2})(?::(?P<s>\d{2}))?(?![\d:])"
+    r"(?<![\d:])(?P<h>\d{1,2})\s?[:h]\s?(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d{1,6}(?![\d.]))?)?(?![\d:])"
     rf"(?:\s*(?:(?P<am>{_alternatives(BEFORE_NOON)})|(?P<pm>{_alternatives(AFTER_NOON)})"
     rf"|(?P<either>{_alternatives(EITHER_HALF)})){_LETTER_AFTER})?"
     r"(?P<off>\s*\(?(?:gmt|utc)\s*(?:(?P<sign>[+-])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?(?!\d))?\)?"

@@ -261,7 +261,9 @@ EDGES = [
     ("15/03/2024 23:59 CH", "vi", "2024-03-15T23:59:00+07:00"),
     ("15/03/2024 11:05 sáng", "vi", "2024-03-15T11:05:00+07:00"),
     ("2017-12-15T14:05:00-03:00", "vi", "2017-12-15T14:05:00-03:00"),
+    ("2017-12-15T14:05:06.250+07:00", "vi", "2017-12-15T14:05:06+07:00"),  # fractions of a second dropped
     ("15/12/2017 14:05 GMT-3", "vi", "2017-12-15T14:05:00-03:00"),
+    ("GMT-3 | 15/12/2017 14:05", "vi", "2017-12-15T14:05:00-03:00"),
     ("15/12/2017 14:05 +05:30", "vi", "2017-12-15T14:05:00+05:30"),
     ("15/12/2017 14:05 GMT+05:30", "vi", "2017-12-15T14:05:00+05:30"),
     ("15/12/2017 GMT+0530", "vi", "2017-12-15T00:00:00+05:30"),
@@ -358,6 +360,9 @@ REFUSED = [
     ("400000 giờ trước", "vi", "implausible date"),
     ("12/05/1985", "vi", "implausible date"),
     ("۱۳۶۰/۰۱/۰۱", "fa", "implausible date"),
+    ("۱ فروردین ۱۳۰۰", "fa", "implausible date"),         # the first and last Solar years the reader knows
+    ("۱ فروردین ۱۴۹۹", "fa", "implausible date"),
+    ("1 January 1900", "vi", "implausible date"),
     ("01/01/2031 10:00", "vi", "implausible date"),
     ("24 қараша 2026 ж. 12:00", "kk", "implausible date"),  # more than a day after the crawl (11:30 on the 23rd)
     ("10:15", "vi", "unreadable date"),
