@@ -319,6 +319,7 @@ REFUSED = [
     ("2013", "vi", "unaccounted date part"),
     ("بازدید: 12 - ۱۴۰۲/۰۷/۲۶ - ۱۴:۵۱", "fa", "unaccounted date part"),
     ("4 мамыр маусым 2025", "kk", "unaccounted date part"),
+    ("Сұхбат • 21 Ақпан, 2025 | 7", "kk", "unaccounted date part"),  # a stray number after a label and a date
     ("CH 15/12/2017 3:15:00", "vi", "unaccounted date part"),  # the designator is not the clock's
     ("chiều 15/12/2017 3:15", "vi", "unaccounted date part"),
     ("۱۴۰۴/۰۷/۱۹ ب.ظ ۱۲:۰۵", "fa", "unaccounted date part"),
