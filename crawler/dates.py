@@ -301,7 +301,8 @@ def _number(digits: str) -> Word:
 def _calendar_day(jalali: bool, year: int, month: int, day: int) -> date:
     """The Gregorian day of a Solar Hijri or Gregorian date; ValueError if there is none."""
     if jalali:
-        return jdatetime.date(year, month, day).togregorian()
+        # the locale given: jdatetime otherwise asks the system for it on every date (a tenth of the time)
+        return jdatetime.date(year, month, day, locale=jdatetime.FA_LOCALE).togregorian()
     return date(year, month, day)
 
 
