@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -136,7 +138,19 @@ def differences(item: dict[str, Any], expected: dict[str, Any], tz: str) -> dict
 
 # Loopback answers in a millisecond: the tests keep AutoThrottle on but let it start without the
 # quarter-second pause a real site gets, so a crawl of a saved site takes seconds, not tens of them.
-QUICK = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "DOWNLOAD_DELAY=0"]
+# Retries back off from 10 ms instead of a quarter second (the backoff itself: tests/test_retry.py).
+QUICK = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_BACKOFF_BASE=0.01"]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60) -> bool:
+    """Wait for a condition another thread or process brings about (a request served, a lock
+    taken); True when it came, False after `timeout`. Checks every 10 ms: no fixed sleeps."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def crawler_env() -> dict[str, str]:
@@ -146,7 +160,7 @@ def crawler_env() -> dict[str, str]:
 
 def crawl(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     """`python -m crawler ARGS` in a fresh process (a Scrapy reactor runs once per process)."""
-    if "crawl" in args:
+    if args and args[0] in ("crawl", "demo"):
         args = [*args, *QUICK]
     return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, env=crawler_env(),
                           capture_output=True, text=True, timeout=timeout)

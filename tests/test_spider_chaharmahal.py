@@ -89,6 +89,7 @@ def test_every_listing_leads_to_the_same_articles_short_urls_redirect(spider):
     assert resolved - deleted == {item["url"] for item in EXPECTED}
 
 
+@pytest.mark.crawl
 def test_crawl_with_faults_gives_each_article_once(tmp_path):
     """A slow article, one cut short once and an archive page failing twice with 500 all end up
     complete; the same article met in three listings and by two URLs is one item; the PDF and the

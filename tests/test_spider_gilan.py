@@ -74,6 +74,7 @@ def test_archive_walk_reaches_every_article_and_the_removed_one(spider):
     assert [p["status"] for k, p in pages.items() if k.startswith(REMOVED_ID)] == [404]  # saved as answered
 
 
+@pytest.mark.crawl
 def test_crawl_with_faults_gives_each_article_once(tmp_path):
     """Archive page 2 fails twice with 500 and an article comes back cut short once: retried, complete;
     the PDF and the removed (404) article give no item."""
