@@ -76,8 +76,12 @@ class OfflineRun:
     def items(self, url: str) -> list[dict[str, Any]]:
         """What the spider's article callback and then the pipelines make of a saved page:
         [] when the callback gives no item; raises DropItem when a pipeline drops it."""
+        return self.items_of(saved_response(self.site, url, self.root))
+
+    def items_of(self, response: Response) -> list[dict[str, Any]]:
+        """The same for any response (a saved page served at another URL, an edited page)."""
         out = []
-        for item in self.spider.parse_article(saved_response(self.site, url, self.root)):
+        for item in self.spider.parse_article(response):
             if self.crawled_at is not None:
                 item["crawled_at"] = self.crawled_at.isoformat(timespec="seconds").replace("+00:00", "Z")
             out.append(dict(asyncio.run(self.pipelines.process_item_async(item))))
