@@ -2,16 +2,20 @@
 broken-layout alarm (--missing-max), and the listing walk's stop rules and failure path."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy import Request
 from twisted.python.failure import Failure
 
 from crawler.dates import DateError, parse_date
+from crawler.replay import ReplayServer, SiteCopy
 from crawler.report import site_report
 from crawler.state import State, record_of
-from tests.support import OfflineRun, expected_items, saved_response, site_spider
+from tests.support import SITES, OfflineRun, crawl, expected_items, saved_response, site_spider
 
 NOW = datetime(2026, 11, 23, 6, 30, tzinfo=timezone.utc)  # 13:30 in Vietnam, 10:00 in Tehran
 
@@ -188,3 +192,58 @@ def test_since_stops_the_walk_after_the_page_that_reached_an_older_article(offse
     walked = list(run.spider.parse_listing(saved_response("gilan", PAGES[1]).replace(request=page2)))
     assert bool(next_listing(walked)) is walks_on
     assert run.stats.get("since/listings_not_walked", 0) == (0 if walks_on else 1)
+
+
+# -- the same thresholds through the command line, on real crawls ------------------------------
+
+HANAM = expected_items("hanam")
+
+
+def hanam_crawl(work: Path, *options: str, faults: dict | None = None, state: bool = False):
+    """A crawl of the saved hanam site; (result, site report, article paths requested)."""
+    out = ["--output-dir", str(work / "out"), "--state", str(work / "state.sqlite")] if state else \
+        ["--output", str(work / "out.jsonl")]
+    with ReplayServer([SiteCopy.load(SITES / "hanam", faults)]) as server:
+        result = crawl(["crawl", "hanam", "--mirror", str(server.write_map(work / "m.json")), *out, *options],
+                       cwd=work)
+        asked = {k for k in server.sites[0].requests if k.endswith(".html") and "trang-" not in k}
+    reports = sorted(work.glob("**/_runs/*.json"))
+    return result, json.loads(reports[-1].read_text(encoding="utf-8"))["sites"][0], asked
+
+
+def undated(count: int) -> dict:
+    """The first `count` hanam articles served with their printed date taken out."""
+    faults = {}
+    for item in HANAM[:count]:
+        path = urlsplit(item["url"]).path
+        body = saved_response("hanam", item["url"]).body.replace(item["date_raw"].encode(), b"")
+        faults[path] = {"body": body, "content_type": "text/html; charset=utf-8"}
+    return faults
+
+
+@pytest.mark.crawl
+@pytest.mark.parametrize("missing_max, code", [("0.25", 0), ("0.24", 1)])
+def test_missing_max_on_the_command_line(tmp_path, missing_max, code):
+    """8 of 32 articles without a date is 25% missing: above the default 20%, at 0.25 no alarm."""
+    result, report, _ = hanam_crawl(tmp_path, "--missing-max", missing_max, faults=undated(8))
+    assert result.returncode == code, result.stderr[-2000:]
+    assert report["dropped"] == {"missing_published_at": 8} and report["new_items"] == len(HANAM) - 8
+    assert report["fill_rates"]["published_at"] == 0.75
+    assert ("published_at missing in 25% of 32 items" in result.stderr) is (code == 1)
+
+
+@pytest.mark.crawl
+def test_revisit_days_on_the_command_line_refetches_exactly_the_younger_articles(tmp_path):
+    """A second scheduled run asks again for the articles younger than --revisit-days (published in
+    or after 2020 here) and for no other, and writes none of them again: none changed."""
+    first, _, asked_first = hanam_crawl(tmp_path, state=True)
+    assert first.returncode == 0, first.stderr[-2000:]
+    cutoff = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    days = (datetime.now(timezone.utc) - cutoff) / timedelta(days=1)
+    young = {urlsplit(i["url"]).path for i in HANAM if datetime.fromisoformat(i["published_at"]) >= cutoff}
+    assert 0 < len(young) < len(HANAM)
+    second, report, asked = hanam_crawl(tmp_path, "--revisit-days", f"{days:.4f}", state=True)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert asked & {urlsplit(i["url"]).path for i in HANAM} == young
+    assert report["dropped"] == {"unchanged": len(young)} and report["new_items"] == 0
+    assert len(asked_first) > len(asked)
