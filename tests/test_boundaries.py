@@ -247,3 +247,18 @@ def test_revisit_days_on_the_command_line_refetches_exactly_the_younger_articles
     assert asked & {urlsplit(i["url"]).path for i in HANAM} == young
     assert report["dropped"] == {"unchanged": len(young)} and report["new_items"] == 0
     assert len(asked_first) > len(asked)
+
+
+def test_where_a_walk_stops_is_logged(tmp_path, caplog):
+    state = State(tmp_path / "s.sqlite", now=NOW)
+    articles, _ = listing_requests_of("gilan", PAGES[0])
+    known(state, "gilan", articles)
+    run = OfflineRun("gilan", NOW, state=state)
+    with caplog.at_level("INFO", logger="crawler.spider"):
+        list(run.spider.parse_listing(saved_response("gilan", PAGES[0])))
+        run.spider.links.older_than_since.add(PAGES[0])
+        page2 = saved_response("gilan", PAGES[1]).replace(request=Request(PAGES[1], meta={"after": PAGES[0]}))
+        assert list(run.spider.parse_listing(page2)) == []
+    assert [r.getMessage() for r in caplog.records if not r.getMessage().startswith("skipped")] == [
+        f"nothing new on {PAGES[0]}: not walking further",
+        f"the page before {PAGES[1]} reached articles older than --since: stopping"]

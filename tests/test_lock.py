@@ -47,3 +47,8 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_releasing_a_lock_never_taken_is_harmless(tmp_path):
+    RunLock(tmp_path / "s.lock").release()
+    assert not (tmp_path / "s.lock").exists()

@@ -181,3 +181,21 @@ def test_since_keeps_an_article_published_exactly_then_and_drops_one_a_minute_ol
     else:
         with pytest.raises(DropItem, match="older_than_since"):
             run.item(ORIGINAL)
+
+
+def test_a_drop_says_why_and_where_and_is_logged_at_info(caplog, tmp_path):
+    run = OfflineRun("hanam", CRAWLED_AT)
+    run.item(ORIGINAL)
+    repost = ORIGINAL.replace("-1163", "-2163")
+    with caplog.at_level("INFO", logger="pipelines"), pytest.raises(DropItem) as drop:
+        run.items_of(at(repost, saved_response("hanam", ORIGINAL).body.replace(b"-1163", b"-2163")))
+    assert str(drop.value) == f"duplicate_content: {repost}"
+    assert drop.value.log_level == "INFO"  # a duplicate is routine, not a warning under cron
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "pipelines"] == [
+        ("INFO", f"dropped duplicate_content: {repost}")]
+    state = State(tmp_path / "s.sqlite", now=CRAWLED_AT)
+    state.record("hanam", [record_of(OfflineRun("hanam", CRAWLED_AT).item(ORIGINAL))])
+    with pytest.raises(DropItem) as drop:
+        OfflineRun("hanam", CRAWLED_AT, state=state).items_of(
+            at(repost, saved_response("hanam", ORIGINAL).body.replace(b"-1163", b"-2163")))
+    assert str(drop.value) == f"duplicate_content: {repost} (written before as {ORIGINAL})"

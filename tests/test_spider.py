@@ -190,3 +190,14 @@ def test_the_base_spider_asks_its_site_for_article_links():
         NewsSpider.article_links(HanamSpider(), HtmlResponse(ORIGIN, body=b""))
     assert NewsSpider.next_pages(HanamSpider(), HtmlResponse(ORIGIN, body=b"")) == ()
     assert NewsSpider.section_links(HanamSpider(), HtmlResponse(ORIGIN, body=b"")) == ()
+
+
+def test_skips_are_logged_with_the_url_the_reason_and_the_detail(caplog):
+    spider = site_spider("hanam")
+    with caplog.at_level("INFO", logger="crawler.spider"):
+        list(spider.parse_listing(Response(ORIGIN + "/x.png", body=b"\x89PNG", headers={"Content-Type": "image/png"})))
+        list(spider.parse_article(redirect(SHORT, "https://elsewhere.example/x")))
+    assert [r.getMessage() for r in caplog.records] == [
+        f"skipped {ORIGIN}/x.png (listing_not_html)",
+        f"skipped {SHORT} (redirect_off_site): https://elsewhere.example/x"]
+    assert {r.levelname for r in caplog.records} == {"WARNING"}

@@ -62,3 +62,8 @@ def test_counts_with_separators_and_persian_digits():
 
 def test_ascii_digits():
     assert ascii_digits("۱۴۰۳/۰۵/۱۲ ١٤") == "1403/05/12 14"
+
+
+def test_arabic_thousands_separator_in_counts():
+    assert parse_count("بازدید: ۱٬۲۴۵") == 1245
+    assert parse_count("۱٬۰۰۰٬۰۰۰") == 1000000

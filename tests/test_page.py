@@ -1,0 +1,40 @@
+"""Shared page-object helpers (crawler/page.py) that the per-site tests do not reach directly."""
+from __future__ import annotations
+
+import pytest
+
+from crawler.page import ArticlePage, is_image_url
+from tests.support import expected_items, saved_response
+
+
+class Titled(ArticlePage):
+    def title(self):
+        return self.sel.css("h1.news-title span::text").get()
+
+
+def test_from_html_reads_bytes_in_the_encoding_given_and_resolves_links_against_the_url():
+    want = next(e for e in expected_items("gilan") if "/fa/news/30636/" in e["url"])
+    body = saved_response("gilan", want["url"]).body  # windows-1256 bytes
+    page = Titled.from_html(want["url"], body, encoding="cp1256")
+    assert page.page_url == want["url"]
+    assert page.title().replace("ي", "ی").replace("ك", "ک") == want["title"]
+    assert page.sel.root.base == want["url"]
+    assert page.url() == want["url"]  # its canonical link, absolute
+    assert Titled.from_html(want["url"], body.decode("cp1256")).title() == page.title()
+
+
+def test_from_html_reads_utf8_by_default_and_never_fails_on_bad_bytes():
+    want = expected_items("hanam")[0]
+    body = saved_response("hanam", want["url"]).body
+    assert want["title"] in ArticlePage.from_html(want["url"], body).sel.get()
+    page = ArticlePage.from_html(want["url"], body.replace(b"</title>", b"\xff</title>", 1))
+    assert page.sel.css("title::text").get().endswith("\ufffd")
+
+
+@pytest.mark.parametrize("url, image", [
+    ("http://x.vn/a.JPG", True), ("http://x.vn/a.jpg?w=300", True), ("http://x.vn/a.png#zoom", True),
+    ("http://x.vn/a.webp#b#c", True), ("http://x.vn/a.html", False), ("http://x.vn/a.jpg.html", False),
+    ("http://x.vn/page?img=a.jpg", False), ("", False), (None, False),
+])
+def test_is_image_url(url, image):
+    assert is_image_url(url) is image
