@@ -199,3 +199,19 @@ def test_a_drop_says_why_and_where_and_is_logged_at_info(caplog, tmp_path):
         OfflineRun("hanam", CRAWLED_AT, state=state).items_of(
             at(repost, saved_response("hanam", ORIGINAL).body.replace(b"-1163", b"-2163")))
     assert str(drop.value) == f"duplicate_content: {repost} (written before as {ORIGINAL})"
+
+
+def test_each_required_field_missing_is_its_own_drop_reason():
+    page = saved_response("hanam", ORIGINAL).body
+    inside = page.index(b">", page.index(b'<div class="news-content" id=')) + 1
+    end = page.index(b"</div>", inside)
+    no_body = page[:inside] + page[end:]
+    run = OfflineRun("hanam", CRAWLED_AT)
+    with pytest.raises(DropItem, match="missing_body"):
+        run.items_of(at(ORIGINAL, no_body))
+    assert dropped(run) == {"missing_body": 1}
+    no_title = page.replace(HANAM[ORIGINAL]["title"].encode(), b"")
+    run = OfflineRun("hanam", CRAWLED_AT)
+    with pytest.raises(DropItem, match="missing_title"):
+        run.items_of(at(ORIGINAL, no_title))
+    assert dropped(run) == {"missing_title": 1}
