@@ -123,6 +123,7 @@ def test_a_failing_listing_page_skips_exactly_itself_and_the_walk_goes_on_in_ord
     assert page2.url == PAGES[1] and page2.meta["then"] == PAGES[2:] and page2.meta["after"] == PAGES[0]
     (page3,) = spider.listing_failed(failed(page2))  # page 2 never answers: page 3 is next
     assert page3.url == PAGES[2] and page3.meta["then"] == PAGES[3:]
+    assert page3.meta["after"] == PAGES[0]  # the page before it that answered (for --since)
     (page4,) = spider.listing_failed(failed(page3))  # page 3 neither: page 4, then nothing
     assert page4.url == PAGES[3] and page4.meta["then"] == []
     assert list(spider.listing_failed(failed(page4))) == []

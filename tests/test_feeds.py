@@ -81,3 +81,11 @@ def test_a_binary_answer_is_no_feed():
     from scrapy.http import Response
     assert not is_feed(Response(ORIGIN + "/rss.xml", body=b"\x00", headers={"Content-Type": "application/rss+xml"}))
     assert not is_feed(HtmlResponse(ORIGIN + "/", body=b"<html></html>"))
+
+
+def test_rss_link_wins_over_guid_and_an_empty_guid_is_no_link():
+    doc = ('<?xml version="1.0"?><rss><channel><link>https://kitapkhana.kz/</link>'
+           f'<item><link> {ENTRIES[0]} </link><guid>{ENTRIES[1]}</guid></item>'
+           f'<item><link>{ENTRIES[2]}</link></item>'
+           '<item><guid>   </guid></item><item><title>nothing</title></item></channel></rss>')
+    assert feed_links(xml(doc)) == [ENTRIES[0], ENTRIES[2]]

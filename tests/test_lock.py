@@ -52,3 +52,11 @@ def _umask() -> int:
 def test_releasing_a_lock_never_taken_is_harmless(tmp_path):
     RunLock(tmp_path / "s.lock").release()
     assert not (tmp_path / "s.lock").exists()
+
+
+def test_a_holder_file_with_bad_bytes_still_gives_a_clear_refusal(tmp_path):
+    path = tmp_path / "s.lock"
+    with RunLock(path):
+        path.write_bytes(b"\xff\xfe12")
+        with pytest.raises(LockBusy, match="another run"):
+            RunLock(path).acquire()

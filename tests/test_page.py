@@ -38,3 +38,23 @@ def test_from_html_reads_utf8_by_default_and_never_fails_on_bad_bytes():
 ])
 def test_is_image_url(url, image):
     assert is_image_url(url) is image
+
+
+class Pictured(ArticlePage):
+    pass
+
+
+@pytest.mark.parametrize("img, url", [
+    ('<img src="/p.gif" data-original="/uploads/a.jpg">', "http://thuvienhanam.gov.vn/uploads/a.jpg"),
+    ('<img src="/p.gif" data-src="/uploads/b.jpg" data-original="/uploads/a.jpg">', "http://thuvienhanam.gov.vn/uploads/b.jpg"),
+    ('<a href="/full/c.jpg?w=1?h=2"><img src="/thumb/c.jpg"></a>', "http://thuvienhanam.gov.vn/full/c.jpg?w=1?h=2"),
+    ('<a href="/tin-tuc/c.html"><img src="/thumb/c.jpg"></a>', "http://thuvienhanam.gov.vn/thumb/c.jpg"),
+])
+def test_the_full_size_picture_of_an_image(img, url):
+    page = Pictured.from_html("http://thuvienhanam.gov.vn/tin-tuc/x-1.html", f"<html><body>{img}</body></html>")
+    assert page.image(page.sel.css("img")[0], "chú thích") == {"url": url, "caption": "chú thích"}
+
+
+def test_an_image_without_any_source_is_no_image():
+    page = Pictured.from_html("http://thuvienhanam.gov.vn/x.html", "<html><body><img alt='x'></body></html>")
+    assert page.image(page.sel.css("img")[0]) is None

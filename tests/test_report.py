@@ -123,3 +123,31 @@ def test_run_report_text_and_json(tmp_path):
     assert data["sites"][0]["dropped"] == ok.dropped and data["sites"][1]["problems"] == failed.problems
     run.outputs.append("خروجی.jsonl")
     assert "خروجی.jsonl" in run.save(tmp_path / "r2.json").read_text(encoding="utf-8")  # UTF-8, not escaped
+
+
+def test_the_default_threshold_is_a_fifth():
+    assert site_report("hanam", {**STATS, "coverage/items": 10, "coverage/title": 8, "coverage/body": 10,
+                                 "coverage/published_at": 10}).ok
+    assert not site_report("hanam", {**STATS, "coverage/items": 10, "coverage/title": 7, "coverage/body": 10,
+                                     "coverage/published_at": 10}).ok
+
+
+def test_counts_a_crawl_never_made_are_zero():
+    """A site that answered but whose crawl never counted articles or retries."""
+    r = site_report("hanam", {"downloader/response_status_count/200": 1, "downloader/exception_count": 2})
+    assert r.errors["download_errors"] == 2
+    assert r.problems == ["no article links on the listings: listing layout changed or site down"]
+    fetched = site_report("hanam", {"downloader/response_status_count/200": 1, "listing/article_links": 3})
+    assert fetched.ok  # links listed, no article fetched yet: nothing to read, no alarm
+    unfilled = site_report("hanam", {"downloader/response_status_count/200": 1, "listing/article_links": 3,
+                                     "article/responses": 10, "coverage/items": 10, "coverage/body": 10,
+                                     "coverage/published_at": 10})
+    assert unfilled.problems == ["layout: title missing in 100% of 10 items"]
+
+
+def test_a_report_saved_where_no_folder_is_yet(tmp_path):
+    run = RunReport(run="r", started="s", finished="f", exit_code=0, outputs=[],
+                    sites=[site_report("hanam", {**STATS, "dropped/contract_break": 1})])
+    path = run.save(tmp_path / "new" / "deeper" / "_runs" / "r.json")
+    assert json.loads(path.read_text(encoding="utf-8"))["sites"][0]["ok"] is True
+    assert "      dropped: contract_break 1, missing_title 1" in run.text().splitlines()

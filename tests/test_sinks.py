@@ -41,10 +41,12 @@ def test_a_finished_crawl_puts_its_lines_in_place_and_records_them(tmp_path):
     assert state.is_dead("hanam", URLS[0] + "-gone")
 
 
-def test_a_crawl_cut_short_keeps_nothing(tmp_path):
+def test_a_crawl_cut_short_keeps_nothing(tmp_path, caplog):
     state = State(tmp_path / "state.sqlite", now=NOW)
     run, sink = run_into(tmp_path, state)
-    jsonlines(run).spider_closed(run.spider, "shutdown")
+    with caplog.at_level("WARNING", logger="pipelines"):
+        jsonlines(run).spider_closed(run.spider, "shutdown")
+    assert [r.getMessage() for r in caplog.records] == ["hanam ended early (shutdown): its lines of this run are not kept"]
     sink.close()
     assert not list((tmp_path / "out").rglob("*.jsonl*"))
     assert not any(state.known("hanam", url) for url in URLS)

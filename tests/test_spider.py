@@ -201,3 +201,85 @@ def test_skips_are_logged_with_the_url_the_reason_and_the_detail(caplog):
         f"skipped {ORIGIN}/x.png (listing_not_html)",
         f"skipped {SHORT} (redirect_off_site): https://elsewhere.example/x"]
     assert {r.levelname for r in caplog.records} == {"WARNING"}
+
+
+def skip_logs(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "crawler.spider" and r.levelname == "WARNING"]
+
+
+def test_every_skip_is_logged_with_its_url_reason_and_detail(caplog):
+    spider = site_spider("hanam")
+    chain_start = redirect(ARTICLE, SHORT, chain=(SHORT,))
+    with caplog.at_level("WARNING", logger="crawler.spider"):
+        list(spider.parse_article(redirect(SHORT, None)))
+        list(spider.parse_article(chain_start))
+        list(spider.parse_article(redirect(ORIGIN + "/last", ARTICLE, chain=tuple(f"{ORIGIN}/r{n}" for n in range(6)))))
+        spider.article_failed(failure(ARTICLE, 404))
+        spider.article_failed(failure(ARTICLE, None))
+        list(spider.listing_failed(failure(ORIGIN + "/tin-tuc-su-kien/trang-2.html", None)))
+        list(spider.parse_listing(saved_response("hanam", ORIGIN + "/tin-tuc-su-kien/")))
+    assert skip_logs(caplog) == [
+        f"skipped {SHORT} (redirect_without_location)",
+        f"skipped {ARTICLE} (redirect_loop): {SHORT} → {ARTICLE} → {SHORT}",
+        f"skipped {ORIGIN}/last (too_many_redirects)",
+        f"skipped {ARTICLE} (article_http_404)",
+        f"skipped {ARTICLE} (article_failed): took too long",
+        f"skipped {ORIGIN}/tin-tuc-su-kien/trang-2.html (listing_failed): took too long",
+        f"skipped {ORIGIN}/uploads/files/2019_04/ke-hoach-ngay-sach-viet-nam-2019.pdf (not_a_page)",
+    ]
+
+
+def test_the_first_redirect_of_a_link_starts_its_chain():
+    """A request from a listing carries no redirect history yet."""
+    spider = site_spider("hanam")
+    first = Response(SHORT, status=302, headers={"Location": ARTICLE},
+                     request=Request(SHORT, callback=NewsSpider.parse_article, meta={"listing": ORIGIN + "/"}))
+    (follow,) = spider.parse_article(first)
+    assert follow.meta["redirect_urls"] == [SHORT]
+
+
+def test_redirect_targets_and_sources_get_the_site_aliases():
+    """Travinh's listings have an alias (?page=1 is the first page): redirects follow it too."""
+    spider = site_spider("travinh")
+    base = spider.origin + "/news/newlist/tin-tuc-su-kien"
+    moved = Response(base, status=301, headers={"Location": base + "?page=1"},
+                     request=Request(base, callback=NewsSpider.parse_article))
+    assert list(spider.parse_article(moved)) == []
+    assert skipped(spider) == {"redirect_loop": 1}  # the same page once the alias is applied
+    old = spider.origin + "/news/old?page=1"
+    spider.note_redirect(base + "?page=1", old)
+    assert spider.links.aliases == {base: old}
+    spider.note_redirect(old, base + "?page=1")
+    assert spider.links.aliases[old] == base
+
+
+def test_listing_requests_carry_what_the_walk_needs():
+    spider = site_spider("hanam")
+    home = saved_response("hanam", ORIGIN + "/")
+    requests = list(spider.parse_listing(home))
+    articles = [r for r in requests if r.callback == spider.parse_article]
+    listings = [r for r in requests if r.callback == spider.parse_listing]
+    assert articles and listings
+    assert all(r.meta["listing"] == home.url for r in articles)  # --since stops the right listing
+    assert all(r.errback == spider.listing_failed for r in listings)  # a failing section is stepped over
+    page2 = next(r for r in spider.parse_listing(saved_response("hanam", ORIGIN + "/tin-tuc-su-kien/"))
+                 if r.url.endswith("/trang-2.html"))
+    assert page2.errback == spider.listing_failed
+    assert page2.priority < min(r.priority for r in articles)  # after this page's articles
+
+
+def test_a_start_page_that_fails_ends_its_walk_counted():
+    spider = site_spider("hanam")
+    start = failure(ORIGIN + "/tin-tuc-su-kien/", None)  # a start request: no walk meta
+    assert list(spider.listing_failed(start)) == []
+    assert skipped(spider) == {"listing_failed": 1}
+
+
+def test_an_origin_written_with_a_trailing_slash_gives_the_same_start_urls():
+    class Slashed(HanamSpider):
+        origin = HanamSpider.origin + "/"
+
+    async def collect():
+        return [r.url async for r in Slashed().start()]
+
+    assert asyncio.run(collect()) == [HanamSpider.origin + p for p in HanamSpider.start_paths]
