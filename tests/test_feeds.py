@@ -89,3 +89,10 @@ def test_rss_link_wins_over_guid_and_an_empty_guid_is_no_link():
            f'<item><link>{ENTRIES[2]}</link></item>'
            '<item><guid>   </guid></item><item><title>nothing</title></item></channel></rss>')
     assert feed_links(xml(doc)) == [ENTRIES[0], ENTRIES[2]]
+
+
+def test_a_feed_without_an_xml_declaration_is_still_read_as_xml():
+    """<link> is an empty element in HTML: read as HTML, an RSS feed would lose its links."""
+    bare = RSS.text.split("?>", 1)[1]
+    assert not bare.lstrip().startswith("<?xml")
+    assert feed_links(xml(bare, "application/rss+xml")) == ENTRIES

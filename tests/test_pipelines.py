@@ -2,13 +2,16 @@
 drops, counts and changes, with the same code a crawl runs."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 
 from crawler.state import State, record_of
+from crawler.urls import article_id
 from spiders.hanam import HanamSpider
 from tests.support import OfflineRun, expected_items, saved_response
 
@@ -181,6 +184,7 @@ def test_since_keeps_an_article_published_exactly_then_and_drops_one_a_minute_ol
     else:
         with pytest.raises(DropItem, match="older_than_since"):
             run.item(ORIGINAL)
+        assert dropped(run) == {"older_than_since": 1}
 
 
 def test_a_drop_says_why_and_where_and_is_logged_at_info(caplog, tmp_path):
@@ -215,3 +219,31 @@ def test_each_required_field_missing_is_its_own_drop_reason():
     with pytest.raises(DropItem, match="missing_title"):
         run.items_of(at(ORIGINAL, no_title))
     assert dropped(run) == {"missing_title": 1}
+
+
+def test_the_id_is_the_sites_and_every_url_that_led_there_is_kept():
+    short = HanamSpider.origin + "/index.php?id=1163&nv=news"
+    page = saved_response("hanam", ORIGINAL).replace(request=Request(ORIGINAL, meta={"redirect_urls": [short]}))
+    item = OfflineRun("hanam", CRAWLED_AT).items_of(page)[0]
+    assert item["aliases"] == sorted([ORIGINAL, short])
+    assert item["id"] == article_id("hanam", ORIGINAL) != article_id("travinh", ORIGINAL)
+
+
+def test_site_aliases_apply_to_the_item_url():
+    """A page reached on a host alias and naming no canonical URL gets the site's own spelling."""
+    run = OfflineRun("hanam", CRAWLED_AT)
+    run.spider.url_aliases = ((r"^http://www\.", "http://"),)
+    body = re.sub(rb'<link rel="canonical"[^>]*>', b"", saved_response("hanam", ORIGINAL).body)
+    item = run.items_of(at(ORIGINAL.replace("http://", "http://www."), body))[0]
+    assert item["url"] == ORIGINAL
+
+
+def test_incremental_writes_a_new_article_and_counts_a_changed_one(tmp_path):
+    state = State(tmp_path / "state.sqlite", now=CRAWLED_AT)
+    state.record("hanam", [record_of(OfflineRun("hanam", CRAWLED_AT).item(ORIGINAL))])
+    run = OfflineRun("hanam", CRAWLED_AT, state=state)
+    assert run.item(OTHER)["url"] == OTHER  # never written before: written
+    more_views = saved_response("hanam", ORIGINAL).body.replace("Lượt xem: 5.459".encode(), "Lượt xem: 6.000".encode())
+    assert run.items_of(at(ORIGINAL, more_views))[0]["view_count"] == 6000
+    assert run.stats["incremental/changed"] == 1
+    assert dropped(run) == {}
