@@ -10,6 +10,7 @@ from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 
+from crawler.dates import DateError, parse_date
 from crawler.state import State, record_of
 from crawler.urls import article_id
 from spiders.hanam import HanamSpider
@@ -247,3 +248,22 @@ def test_incremental_writes_a_new_article_and_counts_a_changed_one(tmp_path):
     assert run.items_of(at(ORIGINAL, more_views))[0]["view_count"] == 6000
     assert run.stats["incremental/changed"] == 1
     assert dropped(run) == {}
+
+
+def test_a_page_without_a_date_is_counted_as_empty_and_logged(caplog):
+    url = HanamSpider.origin + "/gioi-thieu-sach/gioi-thieu-sach-de-men-phieu-luu-ky-954.html"
+    body = saved_response("hanam", url).body.replace(b"01/06/2018 09:29", b"")
+    run = OfflineRun("hanam", CRAWLED_AT)
+    with caplog.at_level("WARNING", logger="pipelines"), pytest.raises(DropItem, match="missing_published_at"):
+        run.items_of(at(url, body))
+    assert run.stats["dates/empty_date"] == 1
+    late = OfflineRun("hanam", datetime(2018, 5, 30, tzinfo=timezone.utc))
+    with caplog.at_level("WARNING", logger="pipelines"), pytest.raises(DropItem):
+        late.item(url)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    reasons = []
+    for text, now in (("", CRAWLED_AT), ("01/06/2018 09:29", datetime(2018, 5, 30, tzinfo=timezone.utc))):
+        with pytest.raises(DateError) as err:
+            parse_date(text, "vi", HanamSpider.timezone, now=now)
+        reasons.append(str(err.value))
+    assert warnings == [f"no publication date for {url}: {reason}" for reason in reasons]
