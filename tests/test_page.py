@@ -58,3 +58,21 @@ def test_the_full_size_picture_of_an_image(img, url):
 def test_an_image_without_any_source_is_no_image():
     page = Pictured.from_html("http://thuvienhanam.gov.vn/x.html", "<html><body><img alt='x'></body></html>")
     assert page.image(page.sel.css("img")[0]) is None
+
+
+def test_comments_are_never_text_but_the_text_after_them_is():
+    from parsel import Selector
+
+    from crawler.page import paragraphs
+    sel = Selector(text="<div><p>Thư<!-- ẩn: không in --> viện</p><p>Hà Nam</p></div>")
+    assert paragraphs(sel.css("div")[0]) == ["Thư viện", "Hà Nam"]
+
+
+def test_namespaced_xhtml_elements_break_paragraphs_like_html_ones():
+    from parsel import Selector
+
+    from crawler.page import paragraphs
+    xhtml = ('<html xmlns="http://www.w3.org/1999/xhtml"><body><div><p>Một</p><p>Hai<br/>Ba</p>'
+             "<script>x()</script></div></body></html>")
+    sel = Selector(text=xhtml, type="xml")
+    assert paragraphs(sel.xpath("//*[local-name()='div']")[0]) == ["Một", "Hai", "Ba"]
