@@ -76,3 +76,22 @@ def test_namespaced_xhtml_elements_break_paragraphs_like_html_ones():
              "<script>x()</script></div></body></html>")
     sel = Selector(text=xhtml, type="xml")
     assert paragraphs(sel.xpath("//*[local-name()='div']")[0]) == ["Một", "Hai", "Ba"]
+
+
+def test_text_helpers_join_paragraphs_and_leave_out_what_they_are_told():
+    from parsel import Selector
+
+    from crawler.page import first_text, text_of
+    sel = Selector(text="<div class='t'><p>Một</p><span class='share'>Chia sẻ</span><p>Hai</p></div><div class='e'> </div>")
+    assert text_of(sel.css("div.t")[0]) == "Một Chia sẻ Hai"
+    assert text_of(sel.css("div.t")[0], skip=".share") == "Một Hai"
+    assert first_text(sel, "div.t", skip=".share") == "Một Hai"
+    assert text_of(sel.css("div.e")[0]) is None and first_text(sel, "div.none") is None and text_of(None) is None
+
+
+def test_each_picture_once_with_the_first_caption_given():
+    u, v = "http://x.vn/a.jpg", "http://x.vn/b.jpg"
+    images = [{"url": u, "caption": None}, None, {"url": v, "caption": "b"}, {"url": u, "caption": "a"},
+              {"url": u, "caption": "later"}, {"url": v, "caption": "other"}]
+    assert ArticlePage.unique_images(images) == [{"url": u, "caption": "a"}, {"url": v, "caption": "b"}]
+    assert images[0] == {"url": u, "caption": None}  # the input is not changed

@@ -3,6 +3,7 @@ by hand and counted, failed articles, pages that are not pages, the start reques
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -283,3 +284,29 @@ def test_an_origin_written_with_a_trailing_slash_gives_the_same_start_urls():
         return [r.url async for r in Slashed().start()]
 
     assert asyncio.run(collect()) == [HanamSpider.origin + p for p in HanamSpider.start_paths]
+
+
+def test_an_item_is_stamped_with_the_crawl_time_in_utc():
+    spider = site_spider("hanam")
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    (item,) = spider.parse_article(saved_response("hanam", ARTICLE))
+    after = datetime.now(timezone.utc)
+    stamp = item["crawled_at"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp)
+    assert before <= datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= after
+
+
+def test_charset_fixes_and_extraction_errors_are_logged_with_the_url(caplog):
+    spider = site_spider("hanam")
+    lying = HtmlResponse(ARTICLE, body=saved_response("hanam", ARTICLE).body,
+                         headers={"Content-Type": "text/html; charset=iso-8859-1"})
+    spider.article_page = type("Broken", (spider.article_page,), {"title": lambda self: 1 / 0})
+    with caplog.at_level("WARNING", logger="crawler.spider"):
+        list(spider.parse_article(lying))
+        list(spider.parse_article(Response(ARTICLE, body=b"%PDF", headers={"Content-Type": "application/pdf"})))
+    messages = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "crawler.spider"]
+    assert messages == [("WARNING", f"charset of {ARTICLE}: utf-8 body under another label"),
+                        ("ERROR", f"extraction failed on {ARTICLE}"),
+                        ("WARNING", f"skipped {ARTICLE} (extraction_error)"),
+                        ("WARNING", f"skipped {ARTICLE} (not_html)")]
+    assert "ZeroDivisionError" in caplog.records[1].exc_text
