@@ -66,3 +66,22 @@ def test_mirror_map_sends_live_origins_to_mirrors_only():
     assert mirror.to_mirror("https://kitapkhana.kz/kz/news/page/2/?a=1") == "http://127.0.0.1:8704/kz/news/page/2/?a=1"
     assert mirror.to_mirror("https://KITAPKHANA.kz") == "http://127.0.0.1:8704/"
     assert mirror.to_mirror("https://other.kz/x") == "https://other.kz/x"
+
+
+def test_links_that_lead_nowhere_on_the_web_are_none():
+    for link in ("mailto:info@kitapkhana.kz", "TEL:+77242", "data:image/png;base64,AAA", "#top",
+                 "JavaScript:void(0)"):
+        assert absolute("https://kitapkhana.kz/kz/news/", link) is None, link
+
+
+def test_links_are_sent_as_a_browser_sends_them():
+    base = "https://gilan.iranpl.ir/fa/news/"
+    assert absolute(base, "58826/بازدید مدیرکل") == base + "58826/" + quote("بازدید مدیرکل")
+    assert absolute(base, "/fa/news?page=2") == "https://gilan.iranpl.ir/fa/news?page=2"
+
+
+def test_dropping_tracking_keeps_the_fragment_and_the_other_parameters():
+    from crawler.urls import drop_tracking
+    url = "http://thuvientravinh.org.vn/news/newdetail/a?id=1&utm_source=fb&fbclid=x#binhluan"
+    assert drop_tracking(url) == "http://thuvientravinh.org.vn/news/newdetail/a?id=1#binhluan"
+    assert drop_tracking("http://thuvientravinh.org.vn/a?id=1&id=1#x") == "http://thuvientravinh.org.vn/a?id=1&id=1#x"
