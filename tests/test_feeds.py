@@ -93,6 +93,6 @@ def test_rss_link_wins_over_guid_and_an_empty_guid_is_no_link():
 
 def test_a_feed_without_an_xml_declaration_is_still_read_as_xml():
     """<link> is an empty element in HTML: read as HTML, an RSS feed would lose its links."""
-    bare = RSS.text.split("?>", 1)[1]
-    assert not bare.lstrip().startswith("<?xml")
+    bare = re.sub(r"<guid[^>]*>[^<]*</guid>", "", RSS.text.split("?>", 1)[1])  # links only
+    assert not bare.lstrip().startswith("<?xml") and "<guid" not in bare
     assert feed_links(xml(bare, "application/rss+xml")) == ENTRIES
