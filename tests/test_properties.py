@@ -91,10 +91,11 @@ def test_paragraph_structure_survives_stray_spaces_and_marks(paragraphs, junk):
 
 hosts = st.sampled_from(["gilan.iranpl.ir", "chb.iranpl.ir", "thuvienhanam.gov.vn", "kitapkhana.kz"])
 # no backslash: browsers (and w3lib, after WHATWG) read it as a slash in http(s) URLs; no ";":
-# w3lib reads it as the start of path parameters and drops empty ones (/a; is /a)
+# w3lib reads it as the start of path parameters and drops empty ones (/a; is /a); no "." or ".."
+# segments: they are resolved (RFC 3986 dot-segment removal), as a browser does
 segments = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"),
-                                                   blacklist_characters="?#/%\\;"), max_size=12),
-                    max_size=4)
+                                                   blacklist_characters="?#/%\\;"), max_size=12)
+                    .filter(lambda s: s.strip() not in (".", "..")), max_size=4)
 queries = st.lists(st.tuples(st.sampled_from(["page", "newsid", "utm_source", "q"]),
                              st.text(alphabet="abc123", max_size=4)), max_size=3)
 
