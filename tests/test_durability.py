@@ -50,7 +50,7 @@ def test_sigkill_half_way_loses_nothing_and_writes_nothing_twice(tmp_path):
 def test_a_second_run_against_the_same_state_refuses_and_touches_nothing(tmp_path):
     with serve(SITES, ["travinh"]) as server:
         for key in server.sites[0].pages:  # the first run stays busy until the second has tried
-            server.sites[0].faults[key] = {"delay": 0.5}
+            server.sites[0].faults[key] = {"delay": 2.0}
         mirror = server.write_map(tmp_path / "m.json")
         first = subprocess.Popen(
             [sys.executable, "-m", "crawler", "crawl", "travinh", "--mirror", str(mirror),
