@@ -203,7 +203,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mirror = server.write_map(Path(tmp) / "mirror.json")
         print(f"serving saved copies of {', '.join(sites)} on loopback: {server.mirror}", file=sys.stderr)
         sink = FileSink(output)
-        stats = run_crawl(sites, sink, mirror=str(mirror), log_level=args.log_level)
+        stats = run_crawl(sites, sink, mirror=str(mirror), log_level=args.log_level,
+                          settings_overrides=_overrides(args.set))
         sink.close()
     reports = [site_report(site, stats[site]) for site in sites]
     for r in reports:
@@ -279,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="crawl the project's saved pages, served on loopback")
     demo.add_argument("--output", default="demo.jsonl", metavar="FILE.jsonl")
+    demo.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                      help="override a Scrapy setting, as for crawl")
     demo.set_defaults(func=cmd_demo)
 
     snap = sub.add_parser("snapshot", help="save a site's pages for replay (fixtures, local copies)")

@@ -1,10 +1,13 @@
 """Test helpers: saved site copies, offline extraction through the same steps as a crawl."""
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -15,16 +18,17 @@ from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 
+from scrapy.pipelines import ItemPipelineManager
+
 from crawler.cli import spider_classes
-from crawler.dates import parse_date
-from crawler.items import TEXT_FIELDS
 from crawler.replay import page_key
-from crawler.text import clean_text
-from crawler.urls import article_id, canonical_url
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITES = FIXTURES / "sites"
 EXPECTED = FIXTURES / "expected"
+SITES_V2 = FIXTURES / "sites_v2"  # the same sites days later: new articles, changed counts
+EXPECTED_V2 = FIXTURES / "expected_v2"
+ALL_SITES = ("chaharmahal", "gilan", "hanam", "kyzylorda", "travinh")
 
 
 def saved_response(site: str, url: str, root: Path = SITES) -> Response:
@@ -41,21 +45,57 @@ def saved_response(site: str, url: str, root: Path = SITES) -> Response:
     return cls(url=url, status=page["status"], body=body, headers=headers)
 
 
+def project_settings_dict() -> dict[str, Any]:
+    """The project's own settings (settings.py), as a crawl gets them, for a test crawler."""
+    import settings
+
+    return {name: value for name, value in vars(settings).items() if name.isupper()}
+
+
+class OfflineRun:
+    """One site's crawl without the network: its real spider on a real test crawler
+    (scrapy.utils.test.get_crawler with the project's settings) and the real item pipelines of
+    ITEM_PIPELINES in their order, fed saved pages. One code path for tests and crawls: what an
+    article test sees is what a crawl would write, drops included (DropItem, counted in `stats`).
+    A run keeps its pipelines' memory (dedup) across `item()` calls, like one crawl does."""
+
+    def __init__(self, site: str, crawled_at: datetime | None = None, root: Path = SITES, **spider_args: Any):
+        cls = spider_classes()[site]
+        self.site, self.root = site, root
+        self.crawler = get_crawler(cls, project_settings_dict())
+        self.spider = cls.from_crawler(self.crawler, **spider_args)
+        self.crawler.spider = self.spider
+        self.pipelines = ItemPipelineManager.from_crawler(self.crawler)
+        self.crawled_at = crawled_at
+        asyncio.run(self.pipelines.open_spider_async())
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        return self.crawler.stats.get_stats()
+
+    def items(self, url: str) -> list[dict[str, Any]]:
+        """What the spider's article callback and then the pipelines make of a saved page:
+        [] when the callback gives no item; raises DropItem when a pipeline drops it."""
+        return self.items_of(saved_response(self.site, url, self.root))
+
+    def items_of(self, response: Response) -> list[dict[str, Any]]:
+        """The same for any response (a saved page served at another URL, an edited page)."""
+        out = []
+        for item in self.spider.parse_article(response):
+            if self.crawled_at is not None:
+                item["crawled_at"] = self.crawled_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+            out.append(dict(asyncio.run(self.pipelines.process_item_async(item))))
+        return out
+
+    def item(self, url: str) -> dict[str, Any]:
+        (item,) = self.items(url)
+        return item
+
+
 def extract(site: str, url: str, crawled_at: datetime | None = None, root: Path = SITES) -> dict[str, Any]:
-    """The item a crawl would write for a saved page (text cleaned, date parsed, URL canonical)."""
-    spider = spider_classes()[site]
-    response = saved_response(site, url, root)
-    item = spider.article_page(response.url, response.selector).fields()
-    item.update(site=site, language=spider.language)
-    for name in TEXT_FIELDS:
-        item[name] = clean_text(item.get(name), spider.language)
-    for image in item["images"]:
-        image["caption"] = clean_text(image.get("caption"), spider.language)
-    now = crawled_at or datetime.now(timezone.utc)
-    item["published_at"] = parse_date(item["date_raw"], spider.language, spider.timezone, now).isoformat()
-    item["url"] = canonical_url(item["url"], spider.url_aliases)
-    item["id"] = article_id(site, item["url"])
-    return item
+    """The item a crawl would write for a saved page, through the real callback and pipelines
+    (a fresh run: nothing seen before)."""
+    return OfflineRun(site, crawled_at or datetime.now(timezone.utc), root).item(url)
 
 
 def site_spider(site: str):
@@ -71,9 +111,9 @@ def listing_requests(spider, url: str) -> tuple[list[str], list[str]]:
             [r.url for r in requests if r.callback == spider.parse_listing])
 
 
-def expected_items(site: str) -> list[dict[str, Any]]:
+def expected_items(site: str, folder: Path = EXPECTED) -> list[dict[str, Any]]:
     """Expected items of a site's saved article pages (tests/fixtures/expected/<site>.jsonl)."""
-    path = EXPECTED / f"{site}.jsonl"
+    path = folder / f"{site}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -102,7 +142,19 @@ def differences(item: dict[str, Any], expected: dict[str, Any], tz: str) -> dict
 
 # Loopback answers in a millisecond: the tests keep AutoThrottle on but let it start without the
 # quarter-second pause a real site gets, so a crawl of a saved site takes seconds, not tens of them.
-QUICK = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "DOWNLOAD_DELAY=0"]
+# Retries back off from 10 ms instead of a quarter second (the backoff itself: tests/test_retry.py).
+QUICK = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_BACKOFF_BASE=0.01"]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60) -> bool:
+    """Wait for a condition another thread or process brings about (a request served, a lock
+    taken); True when it came, False after `timeout`. Checks every 10 ms: no fixed sleeps."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def crawler_env() -> dict[str, str]:
@@ -112,7 +164,7 @@ def crawler_env() -> dict[str, str]:
 
 def crawl(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     """`python -m crawler ARGS` in a fresh process (a Scrapy reactor runs once per process)."""
-    if "crawl" in args:
+    if args and args[0] in ("crawl", "demo"):
         args = [*args, *QUICK]
     return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, env=crawler_env(),
                           capture_output=True, text=True, timeout=timeout)

@@ -9,14 +9,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
 
 from crawler.replay import ReplayServer, SiteCopy, page_key
-from tests.support import SITES, crawl, crawler_env, differences, expected_items, read_lines
+from tests.support import (QUICK, SITES, crawl, crawler_env, differences, expected_items, read_lines,
+                           wait_until)
+
+pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
 
 ORIGIN = "http://thuvienhanam.gov.vn"
 GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
@@ -141,25 +143,37 @@ def test_text_is_data_never_markup_or_control_characters(tmp_path):
 
 @pytest.mark.parametrize("seed", [1])
 def test_sigkill_at_random_moments_then_a_full_run_writes_every_article_once(tmp_path, seed):
+    """Three runs killed at random points of their crawl (after a random number of answered
+    requests, not after a sleep), then one run to the end: every article once, the state sound."""
     rng = random.Random(seed)
     sites = ["gilan", "hanam", "kyzylorda"]
+    total = sum(len(expected_items(s)) for s in sites)
     env = crawler_env()
     with ReplayServer([SiteCopy.load(SITES / s) for s in sites]) as server:
         for copy in server.sites:  # slow answers so that kills land inside the run
-            copy.faults.update({key: {"delay": 0.1} for key in copy.pages})
+            copy.faults.update({key: {"delay": 0.05} for key in copy.pages})
         mirror = server.write_map(tmp_path / "m.json")
         command = [sys.executable, "-m", "crawler", "crawl", *sites, "--mirror", str(mirror),
-                   "--output-dir", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite")]
+                   "--output-dir", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), *QUICK]
         for _ in range(3):
+            asked_before = sum(len(c.requests) for c in server.sites)
+            kill_at = asked_before + rng.randint(20, 90)
             proc = subprocess.Popen(command, cwd=tmp_path, env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(1.5, 6.0))
+            assert wait_until(lambda: sum(len(c.requests) for c in server.sites) >= kill_at or proc.poll() is not None)
+            assert proc.poll() is None, "the run ended before it could be killed"
             proc.send_signal(signal.SIGKILL)
             assert proc.wait() == -signal.SIGKILL
+            # evidence that the kill landed mid-run: pages were asked for, and the articles on
+            # disk are not all of them yet
+            written = read_lines(*(tmp_path / "out").glob("*/*.jsonl")) if (tmp_path / "out").exists() else []
+            assert len(written) < total
         for copy in server.sites:
             copy.faults.clear()
         final = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
     assert final.returncode == 0, final.stderr[-3000:]
+    report = json.loads(sorted((tmp_path / "out" / "_runs").glob("*.json"))[-1].read_text(encoding="utf-8"))
+    assert sum(s["new_items"] for s in report["sites"]) == total - len(written)  # the rest, no more
     files = sorted(p for p in (tmp_path / "out").glob("*/*.jsonl"))
     items = read_lines(*files)  # every line parses
     counts = Counter((i["site"], i["url"]) for i in items)

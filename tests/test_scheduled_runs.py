@@ -1,21 +1,19 @@
 """Unattended runs as cron makes them, on the saved copies of the sites (v1, and v2 = days later):
-incremental writes, few requests when nothing changed, durable order under SIGKILL, one run at a
-time, exit codes and the broken-layout alarm, the run report."""
+incremental writes, few requests when nothing changed, exit codes and the broken-layout alarm, the
+run report. (SIGKILL and the run lock: tests/test_durability.py.)"""
 from __future__ import annotations
 
 import json
 import shutil
-import signal
 import subprocess
-import sys
-import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from crawler.replay import ReplayServer, SiteCopy
-from tests.support import FIXTURES, SITES, crawl, crawler_env, read_lines
+from tests.support import FIXTURES, SITES, crawl, read_lines
+
+pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
 
 V2 = FIXTURES / "sites_v2"
 ALL = ["chaharmahal", "gilan", "hanam", "kyzylorda", "travinh"]
@@ -108,60 +106,6 @@ def test_full_recrawls_everything_despite_the_state(tmp_path):
     assert result.returncode == 0
     files = outputs(tmp_path / "out")
     assert len(files) == 2 and len(read_lines(files[1])) == len(expected_urls("expected", "hanam"))
-
-
-def test_sigkill_half_way_loses_nothing_and_writes_nothing_twice(tmp_path):
-    slow = {s: {"/robots.txt": {"delay": 0.3}} for s in ALL}
-    # slow every listing and article a little so that the kill lands in the middle of the run
-    with serve(SITES, faults=slow) as server:
-        for site in server.sites:
-            for key in site.pages:
-                site.faults[key] = {"delay": 0.15}
-        mirror = server.write_map(tmp_path / "m.json")
-        env_cmd = [sys.executable, "-m", "crawler", "crawl", "--mirror", str(mirror), "--output-dir",
-                   str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite")]
-        proc = subprocess.Popen(env_cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env=crawler_env())
-        deadline = time.time() + 60
-        while sum(len(s.requests) for s in server.sites) < 60 and time.time() < deadline:
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        for site in server.sites:
-            site.faults.clear()
-        result = scheduled(mirror, tmp_path)
-    assert result.returncode == 0, result.stderr[-2000:]
-    items = read_lines(*outputs(tmp_path / "out"))
-    counts = Counter((i["site"], i["url"]) for i in items)
-    assert not [k for k, n in counts.items() if n > 1]
-    for site in ALL:
-        assert {u for s, u in counts if s == site} == expected_urls("expected", site)
-    assert not list((tmp_path / "out").rglob(".*.part"))
-
-
-def test_a_second_run_against_the_same_state_refuses_and_touches_nothing(tmp_path):
-    with serve(SITES, ["travinh"]) as server:
-        for key in server.sites[0].pages:
-            server.sites[0].faults[key] = {"delay": 0.2}
-        mirror = server.write_map(tmp_path / "m.json")
-        first = subprocess.Popen(
-            [sys.executable, "-m", "crawler", "crawl", "travinh", "--mirror", str(mirror),
-             "--output-dir", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite")],
-            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=crawler_env())
-        lock = tmp_path / "state.sqlite.lock"
-        deadline = time.time() + 30
-        while not (lock.exists() and lock.read_text().strip()) and time.time() < deadline:
-            time.sleep(0.05)
-        started = time.time()
-        second = scheduled(mirror, tmp_path, "--output-dir", str(tmp_path / "other"), sites=["travinh"])
-        refused_in = time.time() - started
-        first_out, first_err = first.communicate(timeout=120)
-    assert second.returncode == 3
-    assert "another run" in second.stderr
-    assert refused_in < 10
-    assert not (tmp_path / "other").exists()
-    assert first.returncode == 0, first_err[-2000:]
 
 
 def broken_copy(tmp_path: Path, site: str, edit) -> Path:

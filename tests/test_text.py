@@ -62,3 +62,13 @@ def test_counts_with_separators_and_persian_digits():
 
 def test_ascii_digits():
     assert ascii_digits("۱۴۰۳/۰۵/۱۲ ١٤") == "1403/05/12 14"
+
+
+def test_arabic_thousands_separator_in_counts():
+    assert parse_count("بازدید: ۱٬۲۴۵") == 1245
+    assert parse_count("۱٬۰۰۰٬۰۰۰") == 1000000
+
+
+def test_a_lone_carriage_return_is_a_space_never_kept():
+    assert clean_line("Thư viện\rHà Nam") == "Thư viện Hà Nam"
+    assert clean_text("Một\rHai\r\n\r\nBa", "vi") == "Một Hai\n\nBa"

@@ -1,4 +1,10 @@
 """Canonical URLs: one spelling per article, percent-encoded as a browser sends it."""
+import os
+import re
+import subprocess
+import sys
+from urllib.parse import quote
+
 from crawler.mirror import MirrorMap
 from crawler.urls import absolute, article_id, canonical_url
 
@@ -27,13 +33,25 @@ def test_site_aliases_applied():
 
 def test_encoded_and_unencoded_spellings_agree():
     raw = "https://gilan.iranpl.ir/fa/news/58826/بازدید-مدیرکل"
-    assert canonical_url(raw) == canonical_url(canonical_url(raw))
+    # the oracle: the path percent-encoded as UTF-8 by the standard library, as a browser sends it
+    encoded = "https://gilan.iranpl.ir" + quote("/fa/news/58826/بازدید-مدیرکل")
+    assert canonical_url(raw) == encoded
+    assert canonical_url(encoded) == encoded
+    assert canonical_url(encoded.replace("%D8", "%d8")) == encoded  # lower-case hex is the same URL
 
 
-def test_id_is_stable_and_site_specific():
+def test_id_is_stable_across_processes_and_site_specific():
     url = "http://thuvienhanam.gov.vn/tin-tuc-su-kien/a-1.html"
-    assert article_id("hanam", url) == article_id("hanam", url)
-    assert article_id("hanam", url) != article_id("travinh", url)
+    here = article_id("hanam", url)
+    # a fresh interpreter (another hash seed) computes the same id: derived from the text, not hash()
+    code = f"from crawler.urls import article_id; print(article_id('hanam', {url!r}))"
+    there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert there.stdout.strip() == here
+    assert re.fullmatch(r"[0-9a-f]{20}", here)  # the contract's id pattern
+    assert article_id("travinh", url) != here  # the same path on another site is another article
+    assert article_id("hanam", url.replace("a-1", "a-2")) != here
+    assert article_id("hanam", "http://thuvienhanam.gov.vn/tin-tuc-su-kien/a-1.htm") != here
 
 
 def test_absolute_links():
@@ -48,3 +66,22 @@ def test_mirror_map_sends_live_origins_to_mirrors_only():
     assert mirror.to_mirror("https://kitapkhana.kz/kz/news/page/2/?a=1") == "http://127.0.0.1:8704/kz/news/page/2/?a=1"
     assert mirror.to_mirror("https://KITAPKHANA.kz") == "http://127.0.0.1:8704/"
     assert mirror.to_mirror("https://other.kz/x") == "https://other.kz/x"
+
+
+def test_links_that_lead_nowhere_on_the_web_are_none():
+    for link in ("mailto:info@kitapkhana.kz", "TEL:+77242", "data:image/png;base64,AAA", "#top",
+                 "JavaScript:void(0)"):
+        assert absolute("https://kitapkhana.kz/kz/news/", link) is None, link
+
+
+def test_links_are_sent_as_a_browser_sends_them():
+    base = "https://gilan.iranpl.ir/fa/news/"
+    assert absolute(base, "58826/بازدید مدیرکل") == base + "58826/" + quote("بازدید مدیرکل")
+    assert absolute(base, "/fa/news?page=2") == "https://gilan.iranpl.ir/fa/news?page=2"
+
+
+def test_dropping_tracking_keeps_the_fragment_and_the_other_parameters():
+    from crawler.urls import drop_tracking
+    url = "http://thuvientravinh.org.vn/news/newdetail/a?id=1&utm_source=fb&fbclid=x#binhluan"
+    assert drop_tracking(url) == "http://thuvientravinh.org.vn/news/newdetail/a?id=1#binhluan"
+    assert drop_tracking("http://thuvientravinh.org.vn/a?id=1&id=1#x") == "http://thuvientravinh.org.vn/a?id=1&id=1#x"

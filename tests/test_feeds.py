@@ -1,0 +1,98 @@
+"""Links out of feeds (crawler/feeds.py): the saved Kyzylorda RSS feed and sitemap, and the same
+entries written as the other shapes feeds come in (link-less RSS, Atom, a sitemap index, no
+namespace). The oracle for the saved documents is a plain regular expression over their text."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from scrapy.http import HtmlResponse, TextResponse, XmlResponse
+
+from crawler.feeds import feed_children, feed_links, is_feed
+from tests.support import saved_response
+
+ORIGIN = "https://kitapkhana.kz"
+RSS = saved_response("kyzylorda", ORIGIN + "/rss.xml")
+SITEMAP = saved_response("kyzylorda", ORIGIN + "/sitemap.xml")
+ENTRIES = re.findall(r"<link>(.*?)</link>", RSS.text)[1:]  # the first <link> is the channel's
+
+
+def xml(text: str, content_type: str = "application/xml") -> TextResponse:
+    return XmlResponse(ORIGIN + "/feed", body=text.encode(), headers={"Content-Type": content_type})
+
+
+def test_saved_rss_gives_each_entry_link_in_order():
+    assert len(ENTRIES) >= 5
+    assert feed_links(RSS) == ENTRIES
+
+
+def test_saved_sitemap_gives_every_loc_in_order():
+    assert feed_links(SITEMAP) == re.findall(r"<loc>(.*?)</loc>", SITEMAP.text)
+    assert feed_children(SITEMAP) == []
+
+
+def test_rss_without_links_uses_permalink_guids_only():
+    text = re.sub(r"<link>[^<]*</link>\n?", "", RSS.text.split("<item>", 1)[1])
+    first_guid = re.search(r"<guid[^>]*>(.*?)</guid>", text)[1]
+    no_permalink = text.replace('<guid isPermaLink="true">', '<guid isPermaLink="false">', 1)
+    doc = '<?xml version="1.0"?><rss><channel><item>{}</channel></rss>'
+    assert feed_links(xml(doc.format(text)))[0] == first_guid
+    assert feed_links(xml(doc.format(no_permalink))) == ENTRIES[1:]  # a non-permalink guid is no link
+    bare = doc.format("<title>x</title><guid>  " + ENTRIES[0] + " </guid></item>")
+    assert feed_links(xml(bare)) == [ENTRIES[0]]  # guids are permalinks unless they say otherwise
+
+
+def test_atom_entries_give_their_alternate_link():
+    entries = "".join(f'<entry><link rel="edit" href="{ORIGIN}/edit/{n}"/><link rel="alternate" href=" {url} "/></entry>'
+                      for n, url in enumerate(ENTRIES[:2]))
+    entries += f'<entry><link href="{ENTRIES[2]}"/></entry><entry><title>no link</title></entry>'
+    atom = f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'
+    assert feed_links(xml(atom, "application/atom+xml")) == ENTRIES[:3]
+
+
+def test_a_sitemap_index_names_its_sitemaps_and_no_pages():
+    index = ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+             f'<sitemap><loc> {ORIGIN}/sitemap-news.xml </loc></sitemap><sitemap><loc>{ORIGIN}/s2.xml</loc></sitemap>'
+             '<sitemap><loc> </loc></sitemap></sitemapindex>')
+    assert feed_children(xml(index)) == [f"{ORIGIN}/sitemap-news.xml", f"{ORIGIN}/s2.xml"]
+    assert feed_links(xml(index)) == []
+
+
+def test_namespaces_do_not_matter():
+    plain = SITEMAP.text.replace(' xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"', "")
+    assert plain != SITEMAP.text
+    assert feed_links(xml(plain)) == feed_links(SITEMAP)
+
+
+@pytest.mark.parametrize("content_type, body, feed", [
+    ("application/rss+xml", "<rss/>", True),
+    ("application/atom+xml; charset=utf-8", "<feed/>", True),
+    ("text/xml", "<urlset/>", True),
+    ("text/html", "  <?XML version='1.0'?><rss/>", True),     # mislabelled, says what it is
+    ("text/html; charset=utf-8", "<!DOCTYPE html><html></html>", False),
+    ("", "<html><body>RSS</body></html>", False),
+])
+def test_is_feed(content_type, body, feed):
+    headers = {"Content-Type": content_type} if content_type else {}
+    assert is_feed(TextResponse(ORIGIN + "/x", body=body.encode(), headers=headers, encoding="utf-8")) is feed
+
+
+def test_a_binary_answer_is_no_feed():
+    from scrapy.http import Response
+    assert not is_feed(Response(ORIGIN + "/rss.xml", body=b"\x00", headers={"Content-Type": "application/rss+xml"}))
+    assert not is_feed(HtmlResponse(ORIGIN + "/", body=b"<html></html>"))
+
+
+def test_rss_link_wins_over_guid_and_an_empty_guid_is_no_link():
+    doc = ('<?xml version="1.0"?><rss><channel><link>https://kitapkhana.kz/</link>'
+           f'<item><link> {ENTRIES[0]} </link><guid>{ENTRIES[1]}</guid></item>'
+           f'<item><link>{ENTRIES[2]}</link></item>'
+           '<item><guid>   </guid></item><item><title>nothing</title></item></channel></rss>')
+    assert feed_links(xml(doc)) == [ENTRIES[0], ENTRIES[2]]
+
+
+def test_a_feed_without_an_xml_declaration_is_still_read_as_xml():
+    """<link> is an empty element in HTML: read as HTML, an RSS feed would lose its links."""
+    bare = re.sub(r"<guid[^>]*>[^<]*</guid>", "", RSS.text.split("?>", 1)[1])  # links only
+    assert not bare.lstrip().startswith("<?xml") and "<guid" not in bare
+    assert feed_links(xml(bare, "application/rss+xml")) == ENTRIES
