@@ -139,7 +139,7 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def check_setup(args: argparse.Namespace, one_off: bool) -> None:
+def check_setup(args: argparse.Namespace, one_off: bool, min_free: int) -> None:
     """Everything that can be checked before the first request (crawler.preflight): option
     values (UsageError) and the locations the run writes to (SetupError); changes nothing."""
     from crawler.preflight import DIR, FILE, STATE, option_problems, preflight
@@ -152,7 +152,7 @@ def check_setup(args: argparse.Namespace, one_off: bool) -> None:
         ("--output-dir", None if args.output else (args.output_dir or DEFAULT_OUTPUT_DIR), DIR),
         ("--state", None if one_off else (args.state or DEFAULT_STATE), STATE),
     ]
-    problems = preflight(locations)
+    problems = preflight(locations, min_free)
     if problems:
         raise SetupError(problems[0])
 
@@ -176,7 +176,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         except MirrorMapError as exc:
             raise UsageError(str(exc)) from exc
     one_off = bool(args.output) and not args.state
-    check_setup(args, one_off)
+    settings = project_settings(**overrides)
+    check_setup(args, one_off, int(settings.getfloat("PREFLIGHT_MIN_FREE_MB") * 2**20))
     started = datetime.now(timezone.utc)
     run = run_name(started)
     state_path = Path(args.state or DEFAULT_STATE)
@@ -209,7 +210,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                         "the next run writes them\n".encode())
             os._exit(EXIT_INTERRUPTED)
 
-        stopper = RunStopper(float(overrides.get("SHUTDOWN_GRACE", 30)), force)
+        stopper = RunStopper(settings.getfloat("SHUTDOWN_GRACE"), force)
         sink.on_failure = lambda error: stopper.stop(f"storage failed: {error}")
         log_level = "ERROR" if args.quiet and args.log_level == "WARNING" else args.log_level
         stats = run_crawl(sites, sink, state=state, full=args.full, since=since, mirror=args.mirror,

@@ -108,7 +108,7 @@ def inspect(path: str | Path) -> int | None:
     """The schema version of an existing state file, None when there is none; StateError with
     the reason when it is not a crawler state of a known version. Reads only: a file without the
     SQLite header is refused before SQLite opens it, and the rest is read through a read-only
-    connection (the version in the header can be stale while a write-ahead log holds a newer one)."""
+    connection."""
     path = Path(path)
     if not path.exists():
         return None
@@ -123,7 +123,10 @@ def inspect(path: str | Path) -> int | None:
         return None  # an empty file is an empty SQLite database
     header_version(head)
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        # immutable when no write-ahead log is beside it (then the file says it all, and
+        # SQLite creates nothing); read-only through the log otherwise
+        wal = path.with_name(path.name + "-wal").exists()
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'' if wal else '&immutable=1'}", uri=True)
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -145,6 +148,8 @@ def inspect(path: str | Path) -> int | None:
 
 
 def advice(path: str | Path, problem: str) -> str:
+    """One line: what is wrong with the state file and what to do."""
+    problem = " ".join(problem.split())
     return (f"state file {path} {problem}: it is not used and left as it is; move it aside or "
             "give --state another path (a new state writes every article again)")
 
