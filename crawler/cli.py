@@ -318,6 +318,29 @@ def cmd_state(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_state_check(args: argparse.Namespace) -> int:
+    """What the state holds per site, read without changing it; exit 4 with advice when damaged."""
+    from crawler.state import SCHEMA_VERSION, StateError, advice, check
+
+    path = Path(args.state)
+    if not path.exists():
+        print(f"crawler: error: no state file at {path} (a first run creates it; give --state PATH)",
+              file=sys.stderr)
+        return EXIT_SETUP
+    try:
+        version, sites = check(path)
+    except StateError as exc:
+        print(f"crawler: error: {advice(path, str(exc))}", file=sys.stderr)
+        return EXIT_SETUP
+    note = "" if version == SCHEMA_VERSION else f" (the next run migrates it to {SCHEMA_VERSION})"
+    print(f"state {path}: schema version {version}{note}, {path.stat().st_size:,} bytes, {len(sites)} sites")
+    print(f"  {'site':12} {'articles':>8} {'aliases':>8} {'dead':>6} {'files':>6}  last run")
+    for s in sites:
+        walk = "" if s.walk_complete else "  (last walk cut short: the next run walks on)"
+        print(f"  {s.site:12} {s.articles:8} {s.aliases:8} {s.dead:6} {s.files:6}  {s.last_run or '-'}{walk}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -359,6 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("sites", nargs="+", metavar="SITE")
     reset.add_argument("--state", default=str(DEFAULT_STATE), metavar="PATH")
     reset.set_defaults(func=cmd_state)
+
+    state = sub.add_parser("state", help="the state file: `state check` reports what it holds")
+    state_sub = state.add_subparsers(dest="action", required=True)
+    check = state_sub.add_parser("check", help="per site: articles, aliases, dead links, files, last run")
+    check.add_argument("--state", default=str(DEFAULT_STATE), metavar="PATH")
+    check.set_defaults(func=cmd_state_check)
     return parser
 
 

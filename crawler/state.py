@@ -268,7 +268,6 @@ class State:
                 key = url_key(url)
                 self.db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
                                 (sid, key, url, _blob(content), _blob(print_), _epoch(published_at)))
-                self.db.execute("DELETE FROM aliases WHERE site = ? AND key = ?", (sid, key))
                 self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?, ?)",
                                     [(sid, url_key(a), key) for a in set(aliases) - {url}])
                 count += 1
@@ -328,16 +327,47 @@ class State:
         return n
 
     def summary(self) -> list[SiteSummary]:
-        """Per site: what the state holds (sites with nothing recorded are left out)."""
-        out = []
-        for sid, name, complete, last_run in self.db.execute(
-                "SELECT id, name, walk_complete, last_run FROM sites ORDER BY name").fetchall():
-            counts = [self.db.execute(f"SELECT count(*) FROM {table} WHERE site = ?", (sid,)).fetchone()[0]
-                      for table in ("articles", "aliases", "dead")]
-            files = self.db.execute("SELECT count(*) FROM files WHERE site = ?", (name,)).fetchone()[0]
-            if any(counts) or files or last_run:
-                out.append(SiteSummary(name, *counts, files, last_run, bool(complete)))
+        return summaries(self.db, SCHEMA_VERSION)
+
+
+def summaries(db: sqlite3.Connection, version: int) -> list[SiteSummary]:
+    """Per site: what a state of the given schema version holds (sites with nothing recorded are
+    left out)."""
+    files = dict(db.execute("SELECT site, count(*) FROM files GROUP BY site").fetchall())
+    out = []
+    if version == 0:
+        names = [r[0] for r in db.execute("SELECT site FROM articles UNION SELECT site FROM dead "
+                                          "UNION SELECT site FROM files WHERE site IS NOT NULL ORDER BY 1")]
+        for name in names:
+            counts = [db.execute(query, (name,)).fetchone()[0] for query in (
+                "SELECT count(*) FROM articles WHERE site = ?",
+                "SELECT count(*) FROM aliases WHERE site = ? AND alias != url",
+                "SELECT count(*) FROM dead WHERE site = ?")]
+            last = db.execute("SELECT max(recorded_at) FROM files WHERE site = ?", (name,)).fetchone()[0]
+            out.append(SiteSummary(name, *counts, files.get(name, 0), last, True))
         return out
+    for sid, name, complete, last_run in db.execute(
+            "SELECT id, name, walk_complete, last_run FROM sites ORDER BY name").fetchall():
+        counts = [db.execute(f"SELECT count(*) FROM {table} WHERE site = ?", (sid,)).fetchone()[0]
+                  for table in ("articles", "aliases", "dead")]
+        if any(counts) or files.get(name) or last_run:
+            out.append(SiteSummary(name, *counts, files.get(name, 0), last_run, bool(complete)))
+    return out
+
+
+def check(path: str | Path) -> tuple[int, list[SiteSummary]]:
+    """The schema version and per-site summary of a state file, read without changing it;
+    StateError when it is absent, damaged or not a crawler state."""
+    version = inspect(path)
+    if version is None:
+        raise StateError("does not exist or holds nothing yet (a first run creates it)")
+    path = Path(path)
+    wal = path.with_name(path.name + "-wal").exists()
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'' if wal else '&immutable=1'}", uri=True)
+    try:
+        return version, summaries(db, version)
+    finally:
+        db.close()
 
 
 def _create(db: sqlite3.Connection) -> None:
