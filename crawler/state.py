@@ -43,6 +43,14 @@ CREATE TABLE dead (
     PRIMARY KEY (site, key)) WITHOUT ROWID;
 CREATE TABLE files (path TEXT PRIMARY KEY, site TEXT, lines INTEGER, recorded_at TEXT);
 """
+LOOKUP = """
+SELECT 0, url, content, fingerprint, published FROM articles WHERE site = ?1 AND key = ?2
+UNION ALL
+SELECT 1, a.url, a.content, a.fingerprint, a.published FROM aliases l
+    JOIN articles a ON a.site = l.site AND a.key = l.target WHERE l.site = ?1 AND l.key = ?2
+UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL FROM dead WHERE site = ?1 AND key = ?2
+LIMIT 1"""
 # The tables by which each known layout is recognised.
 TABLES = {0: {"articles", "aliases", "files", "dead"},
           1: {"sites", "articles", "aliases", "files", "dead"}}
@@ -206,24 +214,26 @@ class State:
         return self.db.execute("SELECT url, content, fingerprint, published FROM articles "
                                "WHERE site = ? AND key = ?", (sid, key)).fetchone()
 
+    def _lookup(self, site: str, url: str) -> tuple | None:
+        """One statement for the look-up a listing makes of every link: the article the URL is,
+        else the one it is an alias of, else whether it is a dead link (kind 0, 1, 2)."""
+        return self.db.execute(LOOKUP, (self.site_id(site), url_key(url))).fetchone()
+
     def known(self, site: str, url: str) -> dict[str, Any] | None:
         """The recorded article a URL (or one of its aliases) leads to."""
-        sid, key = self.site_id(site), url_key(url)
-        row = self._article(sid, key)
-        if row is None:
-            alias = self.db.execute("SELECT target FROM aliases WHERE site = ? AND key = ?", (sid, key)).fetchone()
-            row = self._article(sid, alias[0]) if alias else None
-        if row is None:
+        row = self._lookup(site, url)
+        if row is None or row[0] == 2:
             return None
-        return {"url": row[0], "content": row[1].hex(), "fingerprint": row[2].hex(), "published": row[3]}
+        return {"url": row[1], "content": row[2].hex(), "fingerprint": row[3].hex(), "published": row[4]}
 
     def is_settled(self, site: str, url: str) -> bool:
         """Known and older than the revisit window, or a dead link: no need to fetch it again."""
-        article = self.known(site, url)
-        if article is None:
-            return self.is_dead(site, url)
-        published = article["published"]
-        return published is not None and published < self.revisit_after
+        row = self._lookup(site, url)
+        if row is None:
+            return False
+        if row[0] == 2:
+            return True
+        return row[4] is not None and row[4] < self.revisit_after
 
     def is_dead(self, site: str, url: str) -> bool:
         return self.db.execute("SELECT 1 FROM dead WHERE site = ? AND key = ?",
