@@ -302,10 +302,14 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_state(args: argparse.Namespace) -> int:
     from crawler.lock import LockBusy, RunLock
-    from crawler.state import State
+    from crawler.state import State, StateError, advice, inspect
 
     sites = pick_sites(args.sites, spider_classes())
     path = Path(args.state)
+    try:
+        inspect(path)
+    except StateError as exc:
+        raise SetupError(advice(path, str(exc))) from exc
     try:
         with RunLock(path.with_name(path.name + ".lock")):
             state = State(path)

@@ -223,3 +223,13 @@ def test_walk_completeness_survives_reopening_and_reset(tmp_path):
     assert state.walk_complete("hanam")
     assert [s.site for s in state.summary()] == []
     state.close()
+
+
+def test_reset_refuses_a_damaged_state_with_advice(tmp_path):
+    path = tmp_path / "state.sqlite"
+    path.write_text("not a state")
+    result = subprocess.run([sys.executable, "-m", "crawler", "reset", "hanam", "--state", str(path)],
+                            capture_output=True, text=True, env=crawler_env(), cwd=tmp_path)
+    assert result.returncode == EXIT_SETUP and "Traceback" not in result.stderr
+    assert "move it aside" in result.stderr and path.read_text() == "not a state"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.sqlite"]  # no lock file either
