@@ -139,7 +139,7 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def check_setup(args: argparse.Namespace, one_off: bool, min_free: int) -> None:
+def check_setup(args: argparse.Namespace, sites: list[str], one_off: bool, min_free: int) -> None:
     """Everything that can be checked before the first request (crawler.preflight): option
     values (UsageError) and the locations the run writes to (SetupError); changes nothing."""
     from crawler.preflight import DIR, FILE, STATE, option_problems, preflight
@@ -147,9 +147,11 @@ def check_setup(args: argparse.Namespace, one_off: bool, min_free: int) -> None:
     problems = option_problems(args.revisit_days, args.missing_max)
     if problems:
         raise UsageError(problems[0])
+    out_dir = None if args.output else Path(args.output_dir or DEFAULT_OUTPUT_DIR)
     locations = [
         ("--output", args.output, FILE),
-        ("--output-dir", None if args.output else (args.output_dir or DEFAULT_OUTPUT_DIR), DIR),
+        ("--output-dir", out_dir, DIR),
+        *[("--output-dir", out_dir / name, DIR) for name in [*sites, "_runs"] if out_dir is not None],
         ("--state", None if one_off else (args.state or DEFAULT_STATE), STATE),
     ]
     problems = preflight(locations, min_free)
@@ -177,7 +179,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
     one_off = bool(args.output) and not args.state
     settings = project_settings(**overrides)
-    check_setup(args, one_off, int(settings.getfloat("PREFLIGHT_MIN_FREE_MB") * 2**20))
+    try:
+        min_free, grace = settings.getfloat("PREFLIGHT_MIN_FREE_MB"), settings.getfloat("SHUTDOWN_GRACE")
+    except ValueError as exc:
+        raise UsageError(f"-s PREFLIGHT_MIN_FREE_MB and SHUTDOWN_GRACE want numbers: {exc}") from exc
+    check_setup(args, sites, one_off, int(min_free * 2**20))
     started = datetime.now(timezone.utc)
     run = run_name(started)
     state_path = Path(args.state or DEFAULT_STATE)
@@ -210,7 +216,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                         "the next run writes them\n".encode())
             os._exit(EXIT_INTERRUPTED)
 
-        stopper = RunStopper(settings.getfloat("SHUTDOWN_GRACE"), force)
+        stopper = RunStopper(grace, force)
         sink.on_failure = lambda error: stopper.stop(f"storage failed: {error}")
         log_level = "ERROR" if args.quiet and args.log_level == "WARNING" else args.log_level
         stats = run_crawl(sites, sink, state=state, full=args.full, since=since, mirror=args.mirror,

@@ -74,6 +74,13 @@ def test_output_dir_that_cannot_be_created(site, tmp_path):
     assert "/proc/x/out" in line and "cannot write in /proc" in line
 
 
+def test_a_site_folder_that_is_a_file(site, tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "hanam").write_text("in the way")
+    line = run_refused(site, tmp_path, "--output-dir", str(tmp_path / "out"), "--state", str(tmp_path / "s.sqlite"))
+    assert f"--output-dir {tmp_path / 'out' / 'hanam'} is a file" in line
+
+
 def test_output_file_that_is_a_directory(site, tmp_path):
     (tmp_path / "out.jsonl").mkdir()
     line = run_refused(site, tmp_path, "--output", str(tmp_path / "out.jsonl"))
@@ -141,6 +148,7 @@ def test_state_that_is_a_directory(site, tmp_path):
     ("--revisit-days", "nan", "not nan"),
     ("--missing-max", "5", "--missing-max wants a share between 0 and 1 (0.2 = 20%), not 5"),
     ("--missing-max", "-0.1", "not -0.1"),
+    ("-s", "SHUTDOWN_GRACE=soon", "want numbers"),
 ])
 def test_nonsense_option_values_are_usage_errors(site, tmp_path, option, value, words):
     line = run_refused(site, tmp_path, option, value, code=EXIT_USAGE)
