@@ -201,7 +201,7 @@ class FileSink(_Sink):
             for site, complete in self.walks.items():
                 self._record(lambda: self.state.end_walk(site, complete), self.state.path)
         self.pending.clear()
-        return [path] if path else []
+        return [path]
 
 
 class DirSink(_Sink):

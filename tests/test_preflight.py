@@ -196,3 +196,60 @@ def test_room_is_measured_against_the_minimum(tmp_path):
     problem = dir_problem("--output-dir", tmp_path, min_free=2**62)
     assert problem is not None and "free on its disk" in problem
     assert file_problem("--output", tmp_path / "x.jsonl", min_free=2**62) is not None
+
+
+# -- the exact lines an operator reads -------------------------------------------------------------
+
+def test_option_lines():
+    assert option_problems(-1, 5) == [
+        "--revisit-days wants a number of days, 0 or more, not -1",
+        "--missing-max wants a share between 0 and 1 (0.2 = 20%), not 5"]
+
+
+def test_sizes_in_lines():
+    from crawler.preflight import _size
+
+    assert [_size(n) for n in (5 * 1024, 2**20 - 1, 2**20, 3 * 2**20 + 2**19)] == [
+        "5 KiB", "1024 KiB", "1.0 MiB", "3.5 MiB"]
+
+
+def test_lines_for_files_in_the_way(tmp_path):
+    (tmp_path / "f").write_text("x")
+    (tmp_path / "d").mkdir()
+    assert dir_problem("--output-dir", tmp_path / "f", 1) == (
+        f"--output-dir {tmp_path / 'f'} is a file, not a directory: give a directory")
+    assert dir_problem("--archive-dir", tmp_path / "f" / "a", 1) == (
+        f"--archive-dir {tmp_path / 'f' / 'a'} cannot be created: {tmp_path / 'f'} is a file, not a directory: "
+        "give a directory")
+    assert file_problem("--output", tmp_path / "d", 1) == (
+        f"--output {tmp_path / 'd'} is a directory: give a file name, or use --output-dir for a directory")
+    assert file_problem("--output", tmp_path / "f" / "x.jsonl", 1) == (
+        f"--output {tmp_path / 'f'} is a file, not a directory: give a directory")
+
+
+def test_line_for_a_place_that_cannot_be_written():
+    problem = dir_problem("--output-dir", "/proc/x/out", 1)
+    assert problem.startswith("--output-dir /proc/x/out: cannot write in /proc (")
+    assert problem.endswith("): give a writable location or fix its permissions")
+
+
+def test_line_for_a_state_that_is_not_one(tmp_path):
+    (tmp_path / "s.sqlite").write_text("x" * 200)
+    assert state_problem("--state", tmp_path / "s.sqlite", 1) == (
+        f"state file {tmp_path / 's.sqlite'} is not a SQLite file: it is not used and left as it is; "
+        "move it aside or give --state another path (a new state writes every article again)")
+    (tmp_path / "f").write_text("x")
+    assert state_problem("--state", tmp_path / "f" / "s.sqlite", 1).startswith(
+        f"--state {tmp_path / 'f'} is a file")
+
+
+def test_room_to_the_byte_on_a_real_small_disk(tmp_path):
+    with small_fs(tmp_path / "disk", "256k"):
+        disk = tmp_path / "disk"
+        assert dir_problem("--output-dir", disk, 256 * 1024) is None  # exactly enough
+        assert dir_problem("--output-dir", disk, 256 * 1024 + 1) == (
+            f"--output-dir {disk}: only 256 KiB free on its disk, at least 256 KiB needed: "
+            "free some space or give a location on another disk")
+        assert preflight([("--output-dir", disk / "out", DIR), ("--output", disk / "x.jsonl", FILE),
+                          ("--state", disk / "s.sqlite", STATE)], min_free=1) == []
+        assert len(preflight([("--output-dir", disk, DIR)])) == 1  # the default minimum is 16 MiB

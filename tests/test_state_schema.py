@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 import pytest
 
 from crawler.cli import EXIT_SETUP
-from crawler.state import SCHEMA_VERSION, State, StateError, check, inspect, record_of
+from crawler.state import (SCHEMA_VERSION, State, StateError, advice, check, content_hash, fingerprint,
+                           header_version, inspect, record_of, url_key)
 from crawler.replay import ReplayServer, SiteCopy
 from tests.support import FIXTURES, SITES, crawl, crawler_env
 
@@ -233,3 +234,120 @@ def test_reset_refuses_a_damaged_state_with_advice(tmp_path):
     assert result.returncode == EXIT_SETUP and "Traceback" not in result.stderr
     assert "move it aside" in result.stderr and path.read_text() == "not a state"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.sqlite"]  # no lock file either
+
+
+# -- the parts, against their definitions -------------------------------------------------------
+
+def test_digests_are_the_first_64_bits_of_sha256_of_their_definition():
+    import hashlib
+
+    item = {"title": "Кітапхана", "body": "Ақпарат", "b": 1, "a": [2], "crawled_at": "x", "id": "y",
+            "aliases": ["z"]}
+    assert content_hash(item) == hashlib.sha256("Кітапхана\nАқпарат".encode()).hexdigest()[:16]
+    assert content_hash({"title": None}) == hashlib.sha256(b"\n").hexdigest()[:16]
+    stable = {"a": [2], "b": 1, "body": "Ақпарат", "title": "Кітапхана"}
+    assert fingerprint(item) == hashlib.sha256(
+        json.dumps(stable, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    assert fingerprint({**item, "crawled_at": "later"}) == fingerprint(item)
+    assert len(url_key("http://h/a")) == 8 and url_key("http://h/a") != url_key("http://h/b")
+
+
+def test_header_version_reads_bytes_60_to_63():
+    head = b"SQLite format 3\x00" + bytes(44) + (0x01020304).to_bytes(4, "big") + bytes(36)
+    assert header_version(head) == 0x01020304
+    with pytest.raises(StateError, match="^is not a SQLite file$"):
+        header_version(head[:99])
+
+
+def test_sqlite_files_without_tables(tmp_path):
+    for version in (0, 1):
+        path = tmp_path / f"v{version}.sqlite"
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE t (x)")
+        db.execute("DROP TABLE t")
+        db.execute(f"PRAGMA user_version = {version}")
+        db.commit()
+        db.close()
+    assert inspect(tmp_path / "v0.sqlite") is None  # nothing in it yet: a new state
+    with pytest.raises(StateError, match="^is a SQLite file but not a crawler state$"):
+        inspect(tmp_path / "v1.sqlite")
+    (tmp_path / "dir.sqlite").mkdir()
+    with pytest.raises(StateError, match="^is not a file$"):
+        inspect(tmp_path / "dir.sqlite")
+
+
+def test_advice_is_one_line():
+    assert advice("s.db", "is damaged (a\n  b)") == (
+        "state file s.db is damaged (a b): it is not used and left as it is; move it aside or give --state "
+        "another path (a new state writes every article again)")
+
+
+def test_revisit_window_default_and_boundary(tmp_path):
+    now = datetime(2026, 12, 3, tzinfo=timezone.utc)
+    state = State(tmp_path / "deep" / "er" / "s.sqlite", now=now)  # folders made as needed
+    rows = {"edge": "2026-11-26T00:00:00+00:00", "older": "2026-11-25T12:00:00+00:00",
+            "newer": "2026-11-26T12:00:00+00:00"}
+    state.record("hanam", [record_of({"url": f"http://h/{k}", "id": "-", "title": k, "body": k,
+                                      "published_at": v}) for k, v in rows.items()])
+    assert state.is_settled("hanam", "http://h/older")  # 7.5 days old: outside the 7-day window
+    assert not state.is_settled("hanam", "http://h/edge")  # exactly 7 days: still revisited
+    assert not state.is_settled("hanam", "http://h/newer")
+    state.close()
+
+
+def test_questions_about_unknown_and_dead_links(tmp_path):
+    state = State(tmp_path / "s.sqlite")
+    assert state.record("hanam", [record_of({"url": u, "id": "-", "title": u, "body": "b", "published_at": None})
+                                  for u in ("http://h/a", "http://h/b")]) == 2
+    state.record_links("hanam", {"http://h/to-nowhere": "http://h/x", "http://h/short": "http://h/a"},
+                       dead=["http://h/gone"])
+    assert state.known("hanam", "http://h/short")["url"] == "http://h/a"  # alias of an article itself
+    assert state.known("hanam", "http://h/gone") is None and state.is_settled("hanam", "http://h/gone")
+    assert state.content_owner("hanam", "0" * 16) is None
+    assert state.content_owner("hanam", content_hash({"title": "http://h/b", "body": "b"})) == "http://h/b"
+    state.end_walk("hanam")
+    (summary,) = state.summary()
+    assert (summary.site, summary.articles, summary.aliases, summary.dead, summary.files) == ("hanam", 2, 1, 1, 0)
+    assert summary.last_run.endswith("+00:00") and summary.walk_complete
+    state.close()
+
+
+def test_adoption_reads_every_unrecorded_file_and_skips_bad_lines(tmp_path):
+    folder = tmp_path / "hanam"
+    folder.mkdir()
+    line = lambda url, **kw: json.dumps({"site": "hanam", "url": url, "id": "-", "title": url, "body": "b",  # noqa: E731
+                                         "published_at": None, **kw}) + "\n"
+    (folder / "1.jsonl").write_text(line("http://h/1"))
+    (folder / "2.jsonl").write_text("{broken\n" + line("http://h/2") + line("http://h/3", site="gilan")
+                                    + line("http://h/4", id=None) + line("http://h/5"))
+    (folder / "3.jsonl").write_text(line("http://h/6"))
+    state = State(tmp_path / "s.sqlite")
+    state.record("hanam", [], folder / "1.jsonl")  # the first file is recorded already
+    assert state.adopt_files("hanam", folder) == 3
+    assert [u for u in (f"http://h/{i}" for i in range(1, 7)) if state.known("hanam", u)] == [
+        "http://h/2", "http://h/5", "http://h/6"]
+    state.close()
+
+
+def test_check_reads_both_versions_without_changing_them(tmp_path):
+    path = tmp_path / "s.sqlite"
+    shutil.copy(RELEASE, path)
+    version, sites = check(path)
+    assert version == 0 and path.read_bytes() == RELEASE.read_bytes()
+    old = {s.site: (s.articles, s.aliases, s.dead, s.files, s.last_run, s.walk_complete) for s in sites}
+    expected = {}
+    for site in ALL:
+        count = lambda q: old_rows(q.replace("?", f"'{site}'"))[0][0]  # noqa: E731
+        expected[site] = (count("SELECT count(*) FROM articles WHERE site = ?"),
+                          count("SELECT count(*) FROM aliases WHERE site = ? AND alias != url"),
+                          count("SELECT count(*) FROM dead WHERE site = ?"),
+                          count("SELECT count(*) FROM files WHERE site = ?"),
+                          count("SELECT max(recorded_at) FROM files WHERE site = ?"), True)
+    assert old == expected
+    State(path).close()
+    version, sites = check(path)
+    assert version == 1
+    assert {s.site: (s.articles, s.aliases, s.dead, s.files, s.last_run[:19]) for s in sites} == {
+        site: (*e[:4], e[4][:19]) for site, e in expected.items()}
+    with pytest.raises(StateError, match="does not exist"):
+        check(tmp_path / "none.sqlite")

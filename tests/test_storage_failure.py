@@ -157,7 +157,7 @@ def test_state_that_cannot_record_leaves_the_file_for_the_next_run_to_adopt(tmp_
         sink = DirSink(tmp_path / "out", "run1", state)
         sink.write(ITEM)
         sink.site_done("hanam")
-        assert sink.failed is not None and "record in the state" in str(sink.failed)
+        assert str(sink.failed).startswith(f"cannot record in the state {tmp_path / 'out' / 'hanam' / 'run1.jsonl'}: ")
         state.close()
         filler.unlink()
         state = State(tmp_path / "disk" / "state.sqlite")
@@ -185,3 +185,104 @@ def test_empty_one_off_file_is_written(tmp_path):
     sink = FileSink(tmp_path / "all.jsonl")
     assert sink.close() == [tmp_path / "all.jsonl"]
     assert (tmp_path / "all.jsonl").read_bytes() == b""
+
+
+# -- what the sinks record, and the lines they give ---------------------------------------------
+
+def test_storage_error_line():
+    import errno
+    import os
+
+    error = StorageError("write", "/d/x.part", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+    assert str(error) == "cannot write /d/x.part: No space left on device (ENOSPC)"
+    assert isinstance(error.cause, OSError) and error.cause.errno == errno.ENOSPC
+    assert str(StorageError("write", "/d/x", OSError(9999, "Odd"))) == "cannot write /d/x: Odd (9999)"
+    assert str(StorageError("record in the state", "/s", ValueError("database or disk is full"))) == (
+        "cannot record in the state /s: database or disk is full")
+
+
+def test_writer_failures_name_the_file(tmp_path):
+    (tmp_path / "file").write_text("x")
+    out = AtomicJsonLines(tmp_path / "file" / "x.jsonl")  # its folder cannot be made
+    with pytest.raises(StorageError, match=rf"^cannot write {out.tmp}: .*\((EEXIST|ENOTDIR)\)$"):
+        out.write(ITEM)
+    (tmp_path / "taken.jsonl").mkdir()
+    out = AtomicJsonLines(tmp_path / "taken.jsonl")  # a directory where the file goes
+    out.write(ITEM)
+    assert out.lines == 1
+    with pytest.raises(StorageError, match=rf"^cannot write {out.path}: .*\(EISDIR\)$"):
+        out.commit()
+    assert not out.tmp.exists()
+
+
+def test_writer_counts_commits_once_and_discards_for_good(tmp_path):
+    out = AtomicJsonLines(tmp_path / "x.jsonl")
+    assert out.lines == 0
+    out.write(ITEM)
+    out.write(ITEM)
+    assert out.lines == 2
+    assert out.commit() == tmp_path / "x.jsonl"
+    assert out.commit() is None  # nothing more to put in place
+    other = AtomicJsonLines(tmp_path / "y.jsonl")
+    other.write(ITEM)
+    other.discard()
+    assert other.commit() is None and not other.tmp.exists() and not (tmp_path / "y.jsonl").exists()
+    raw = (tmp_path / "x.jsonl").read_bytes()
+    assert raw.count(b"\n") == 2 and b"\r" not in raw and "Thư viện".encode() in raw
+
+
+def test_file_sink_records_lines_links_and_walks_at_close(tmp_path):
+    from crawler.spider import LinkNotes
+
+    state = State(tmp_path / "state.sqlite")
+    sink = FileSink(tmp_path / "all.jsonl", state)
+    sink.write(ITEM)
+    sink.write({**ITEM, "site": "travinh", "url": "http://t/1", "title": "other", "body": "other"})
+    sink.write({**ITEM, "site": "gilan", "url": "http://g/1", "title": "g", "body": "g"})
+    sink.site_done("hanam", LinkNotes(aliases={"http://h/short": ITEM["url"]}, dead={"http://h/gone"}),
+                   complete=False)
+    sink.site_done("travinh")
+    sink.site_failed("gilan")
+    assert not state.has_articles("hanam")  # nothing recorded before the file is in place
+    assert sink.close() == [tmp_path / "all.jsonl"]
+    assert len(read_lines(tmp_path / "all.jsonl")) == 3  # the failed site's lines stay in the file
+    assert state.known("hanam", "http://h/short")["url"] == ITEM["url"]
+    assert state.is_dead("hanam", "http://h/gone")
+    assert state.known("travinh", "http://t/1") and not state.has_articles("gilan")
+    assert not state.walk_complete("hanam") and state.walk_complete("travinh")
+    state.close()
+
+
+def test_dir_sink_walks_and_sites_without_lines(tmp_path):
+    state = State(tmp_path / "state.sqlite")
+    sink = DirSink(tmp_path / "out", "run1", state)
+    state.begin_walk("hanam")
+    state.begin_walk("gilan")
+    sink.write(ITEM)
+    sink.site_done("hanam")
+    sink.site_done("gilan", complete=False)  # nothing new, walk cut short
+    assert state.walk_complete("hanam") and not state.walk_complete("gilan")
+    assert sink.close() == [tmp_path / "out" / "hanam" / "run1.jsonl"]
+    assert not (tmp_path / "out" / "gilan").exists()
+    state.close()
+
+
+def test_stale_parts_of_dead_runs_are_removed(tmp_path):
+    sink = DirSink(tmp_path / "out", "run1")
+    folder = sink.site_dir("hanam")
+    folder.mkdir(parents=True)
+    for name in (".a.jsonl.1.part", ".b.jsonl.2.part", "kept.jsonl"):
+        (folder / name).write_text("x")
+    assert sink.remove_stale("hanam") == 2
+    assert [p.name for p in folder.iterdir()] == ["kept.jsonl"]
+    assert sink.remove_stale("gilan") == 0
+
+
+def test_run_names_and_unsafe_names():
+    from datetime import datetime, timezone
+
+    from crawler.output import UnsafePathError, run_name, safe_name
+
+    assert run_name(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)) == "2026-01-02T030405Z"
+    with pytest.raises(UnsafePathError, match=r"not a safe file name part: '\.\./x'"):
+        safe_name("../x")
