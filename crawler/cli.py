@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 import tempfile
 from datetime import datetime, timezone
@@ -199,15 +200,25 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             state = None if one_off else State(state_path, revisit_days=args.revisit_days, now=started)
         except StateError as exc:
             raise SetupError(advice(state_path, str(exc))) from exc
+        except sqlite3.OperationalError as exc:  # a migration on a full or read-only disk
+            print(f"crawler: error: cannot open the state {state_path}: {exc}; it was left as it was: "
+                  "free space (or remount read-write) and run again", file=sys.stderr)
+            return EXIT_STORAGE
         if args.output:
             sink, report_dir = FileSink(args.output, state), Path(args.output).resolve().parent / "_runs"
         else:
             out_dir = Path(args.output_dir or DEFAULT_OUTPUT_DIR)
             sink, report_dir = DirSink(out_dir, run, state), out_dir / "_runs"
             if state is not None:
-                for site in sites:
-                    sink.remove_stale(site)
-                    state.adopt_files(site, sink.site_dir(site))
+                try:
+                    for site in sites:
+                        sink.remove_stale(site)
+                        state.adopt_files(site, sink.site_dir(site))
+                except (sqlite3.OperationalError, OSError) as exc:
+                    print(f"crawler: error: cannot adopt the files of an earlier run: {exc}; "
+                          "free space (or remount read-write) and run again", file=sys.stderr)
+                    state.close()
+                    return EXIT_STORAGE
 
         def force(why: str) -> None:
             """Stop at once (a second signal, or the grace period over): nothing more is kept."""
