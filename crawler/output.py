@@ -193,13 +193,16 @@ class FileSink(_Sink):
         except StorageError as exc:
             self._fail(exc)
             return []
-        if self.state is not None:
-            for site, records in self.pending.items():
-                self._record(lambda: self.state.record(site, records), self.state.path)
-            for site, links in self.links.items():
-                self._record(lambda: self.state.record_links(site, links.aliases, links.dead), self.state.path)
-            for site, complete in self.walks.items():
-                self._record(lambda: self.state.end_walk(site, complete), self.state.path)
+        if self.state is not None:  # copies: a failure clears what is left (and stops recording)
+            state, pending, links, walks = self.state, dict(self.pending), dict(self.links), dict(self.walks)
+            for site, records in pending.items():
+                self._record(lambda: state.record(site, records), state.path)
+            for site, notes in links.items():
+                if self.failed is None:
+                    self._record(lambda: state.record_links(site, notes.aliases, notes.dead), state.path)
+            for site, complete in walks.items():
+                if self.failed is None:
+                    self._record(lambda: state.end_walk(site, complete), state.path)
         self.pending.clear()
         return [path]
 

@@ -128,8 +128,12 @@ def test_foreign_and_future_sqlite_files_are_refused(tmp_path):
     db.close()
     with pytest.raises(StateError, match="not a crawler state"):
         State(foreign)
-    with pytest.raises(StateError, match="schema version 2"):
+    with pytest.raises(StateError, match=r"^has schema version 2, this crawler knows \[0, 1\]: a newer release wrote it$"):
         State(future)
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 16)
+    with pytest.raises(StateError, match=r"^is damaged \(.+\)$"):
+        State(garbage)
 
 
 def test_state_check_reports_per_site(tmp_path):
@@ -351,3 +355,42 @@ def test_check_reads_both_versions_without_changing_them(tmp_path):
         site: (*e[:4], e[4][:19]) for site, e in expected.items()}
     with pytest.raises(StateError, match="does not exist"):
         check(tmp_path / "none.sqlite")
+
+
+def test_summary_lists_sites_with_something_recorded(tmp_path):
+    state = State(tmp_path / "s.sqlite")
+    state.known("travinh", "http://t/1")  # a question makes a site row, not a summary line
+    state.end_walk("gilan")  # a run that wrote nothing
+    state.record("kyzylorda", [], tmp_path / "k.jsonl")  # an empty file recorded
+    assert [(s.site, s.files, bool(s.last_run)) for s in state.summary()] == [("gilan", 0, True),
+                                                                             ("kyzylorda", 1, False)]
+    state.close()
+
+
+def test_check_reads_through_the_log_of_a_state_still_open(tmp_path):
+    state = State(tmp_path / "s.sqlite")
+    state.record("hanam", [record_of({"url": "http://h/a", "id": "-", "title": "t", "body": "b",
+                                      "published_at": None})])
+    assert (tmp_path / "s.sqlite-wal").exists()  # not yet checkpointed into the file
+    version, sites = check(tmp_path / "s.sqlite")
+    assert version == 1 and [(s.site, s.articles) for s in sites] == [("hanam", 1)]
+    state.close()
+
+
+def test_check_of_a_release_state_with_a_site_without_files(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE articles (site TEXT, url TEXT, id TEXT, content TEXT, fingerprint TEXT,
+                               published_at TEXT, written_at TEXT);
+        CREATE TABLE aliases (site TEXT, alias TEXT, url TEXT);
+        CREATE TABLE files (path TEXT PRIMARY KEY, site TEXT, lines INTEGER, recorded_at TEXT);
+        CREATE TABLE dead (site TEXT, url TEXT, seen_at TEXT);
+        INSERT INTO articles VALUES ('hanam', 'http://h/a', 'x', 'c', 'f', NULL, '2026-01-01');
+        INSERT INTO dead VALUES ('gilan', 'http://g/x', '2026-01-01');
+    """)
+    db.close()
+    version, sites = check(path)
+    assert version == 0
+    assert [(s.site, s.articles, s.dead, s.files, s.last_run) for s in sites] == [
+        ("gilan", 0, 1, 0, None), ("hanam", 1, 0, 0, None)]

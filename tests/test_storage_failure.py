@@ -114,7 +114,7 @@ def test_one_off_file_on_a_full_disk_leaves_nothing(tmp_path):
 def test_writer_on_a_full_disk_raises_once_and_leaves_no_file(tmp_path):
     with small_fs(tmp_path / "disk", "32k"):
         out = AtomicJsonLines(tmp_path / "disk" / "x.jsonl")
-        with pytest.raises(StorageError, match=r"No space left on device \(ENOSPC\)"):
+        with pytest.raises(StorageError, match=rf"^cannot write {out.tmp}: No space left on device \(ENOSPC\)$"):
             for _ in range(1000):
                 out.write(ITEM)
             out.commit()
@@ -158,6 +158,7 @@ def test_state_that_cannot_record_leaves_the_file_for_the_next_run_to_adopt(tmp_
         sink.write(ITEM)
         sink.site_done("hanam")
         assert str(sink.failed).startswith(f"cannot record in the state {tmp_path / 'out' / 'hanam' / 'run1.jsonl'}: ")
+        assert str(sink.failed).endswith("database or disk is full")
         state.close()
         filler.unlink()
         state = State(tmp_path / "disk" / "state.sqlite")
@@ -286,3 +287,53 @@ def test_run_names_and_unsafe_names():
     assert run_name(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)) == "2026-01-02T030405Z"
     with pytest.raises(UnsafePathError, match=r"not a safe file name part: '\.\./x'"):
         safe_name("../x")
+
+
+def test_dir_sink_records_links_and_its_files(tmp_path):
+    from crawler.spider import LinkNotes
+
+    state = State(tmp_path / "state.sqlite")
+    sink = DirSink(tmp_path / "out", "run1", state)
+    sink.write({**ITEM, "url": "http://h/dropped"})
+    sink.site_failed("hanam")  # its unfinished file goes at once, its lines are forgotten
+    assert list((tmp_path / "out" / "hanam").iterdir()) == []
+    sink.write(ITEM)
+    sink.site_done("hanam", LinkNotes(aliases={"http://h/short": ITEM["url"]}, dead={"http://h/gone"}))
+    sink.site_failed("gilan")  # a site with nothing written
+    path = tmp_path / "out" / "hanam" / "run1.jsonl"
+    assert state.is_recorded_file(path) and state.known("hanam", "http://h/short")["url"] == ITEM["url"]
+    assert state.is_dead("hanam", "http://h/gone") and not state.known("hanam", "http://h/dropped")
+    assert [i["url"] for i in read_lines(path)] == [ITEM["url"]]
+    state.close()
+
+
+def test_a_file_that_cannot_be_put_in_place_fails_the_sink(tmp_path):
+    failures = []
+    sink = DirSink(tmp_path / "out", "run1")
+    sink.on_failure = failures.append
+    (tmp_path / "out" / "hanam" / "run1.jsonl").mkdir(parents=True)  # in the way of the rename
+    sink.write(ITEM)
+    sink.site_done("hanam")
+    assert isinstance(sink.failed, StorageError) and failures == [sink.failed]
+    one = FileSink(tmp_path / "taken")
+    (tmp_path / "taken").mkdir()
+    one.write(ITEM)
+    assert one.close() == [] and isinstance(one.failed, StorageError)
+    one.site_failed("travinh")  # no lines of that site: nothing to forget, no error
+
+
+def test_file_sink_whose_state_cannot_record(tmp_path):
+    with small_fs(tmp_path / "disk", "256k"):
+        state = State(tmp_path / "disk" / "state.sqlite")
+        with open(tmp_path / "disk" / "filler", "wb", buffering=0) as f:
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+            except OSError:
+                pass
+        sink = FileSink(tmp_path / "all.jsonl", state)
+        sink.write(ITEM)
+        sink.site_done("hanam")
+        sink.close()
+        assert str(sink.failed).startswith(f"cannot record in the state {state.path}: ")
+        state.close()
