@@ -353,7 +353,7 @@ def test_check_reads_both_versions_without_changing_them(tmp_path):
     assert version == 1
     assert {s.site: (s.articles, s.aliases, s.dead, s.files, s.last_run[:19]) for s in sites} == {
         site: (*e[:4], e[4][:19]) for site, e in expected.items()}
-    with pytest.raises(StateError, match="does not exist"):
+    with pytest.raises(StateError, match="^does not exist or holds nothing yet"):
         check(tmp_path / "none.sqlite")
 
 
