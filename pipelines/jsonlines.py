@@ -1,8 +1,8 @@
 """JSON Lines output: each item goes to the run's sink (crawler.output), which writes it atomically.
 
 A site's lines are put in place when its crawl ends, also when it ended early (an interrupt):
-every line is a finished item, and the sink records that the walk was cut short, so the next
-run walks on past the pages this one got through. When storage failed, the sink has discarded
+every line is a finished item, and the sink records that the walk was cut short (or skipped a
+listing page that failed), so the next run walks on past the pages holding known articles. When storage failed, the sink has discarded
 what it had not put in place and refuses further lines: they are not counted as written.
 """
 from __future__ import annotations
@@ -38,8 +38,10 @@ class JsonLinesPipeline(SitePipeline):
     def spider_closed(self, spider, reason):
         if self.sink is None:
             return
-        complete = reason == "finished"
+        # a walk that skipped a listing page it could not fetch is not complete either: the next
+        # run must not stop at known pages before it reaches the articles that page listed
+        complete = reason == "finished" and not self.stats.get_value("skipped/listing_failed", 0)
         if not complete:
-            logger.info("%s ended early (%s): its finished items are kept, the next run walks on",
-                        spider.name, reason)
+            logger.info("%s: walk not complete (%s): its finished items are kept, the next run walks on",
+                        spider.name, reason if reason != "finished" else "a listing page failed")
         self.sink.site_done(spider.name, getattr(spider, "links", None), complete=complete)
