@@ -58,6 +58,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 # values; the cache misses every time and it cost ~8% of a crawl's CPU (BENCHMARKS.md).
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
+# Operations (crawler/cli.py): the free space the preflight wants on every disk the run writes
+# to, and how long an interrupted run may take to finish its items in flight before it stops.
+PREFLIGHT_MIN_FREE_MB = 16
+SHUTDOWN_GRACE = 30
+
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

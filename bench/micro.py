@@ -110,49 +110,10 @@ def bench_extract(rounds: int) -> dict:
 
 
 def bench_state(urls: int, lookups: int) -> dict:
-    from crawler.state import State
+    """The state store with `urls` seen URLs (bench/state.py)."""
+    from bench.state import measure
 
-    rng = random.Random(7)
-    sites = SITES
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "state.sqlite"
-        state = State(path, now=datetime(2026, 11, 23, tzinfo=timezone.utc))
-        per_site = urls // len(sites)
-        start = time.perf_counter()
-        inserted = 0
-        batch = 10_000
-        for site in sites:
-            for first in range(0, per_site, batch):
-                records = []
-                for i in range(first, min(per_site, first + batch)):
-                    url = f"https://{site}.example/news/{i}/some-article-slug-{i}"
-                    records.append((url, f"{i:020x}", f"{rng.getrandbits(256):064x}", f"{rng.getrandbits(256):064x}",
-                                    f"20{10 + i % 15}-0{1 + i % 9}-1{i % 10}T10:00:00+04:30",
-                                    (url.rsplit("/", 1)[0],)))
-                inserted += state.record(site, records)
-        insert_s = time.perf_counter() - start
-        state.close()
-        size = path.stat().st_size + sum(p.stat().st_size for p in Path(tmp).glob("state.sqlite-*"))
-        state = State(path, now=datetime(2026, 11, 23, tzinfo=timezone.utc))
-        probes = []
-        for _ in range(lookups):
-            site = rng.choice(sites)
-            i = rng.randrange(per_site * 2)  # half of them unknown
-            probes.append((site, f"https://{site}.example/news/{i}/some-article-slug-{i}"))
-        for site, url in probes[:1000]:  # warm the page cache like a running crawl
-            state.is_settled(site, url)
-        start = time.perf_counter()
-        for site, url in probes:
-            state.is_settled(site, url)
-        settled_us = (time.perf_counter() - start) / len(probes) * 1e6
-        start = time.perf_counter()
-        for site, url in probes:
-            state.known(site, url)
-        known_us = (time.perf_counter() - start) / len(probes) * 1e6
-        state.close()
-    return {"urls": inserted, "insert_s": round(insert_s, 2), "insert_us_per_url": round(insert_s / inserted * 1e6, 2),
-            "lookup_us": round(settled_us, 2), "known_us": round(known_us, 2), "file_mb": round(size / 2**20, 1),
-            "bytes_per_url": round(size / inserted)}
+    return measure(urls, lookups)
 
 
 def bench_dates(files: list[str]) -> dict:

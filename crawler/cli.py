@@ -5,11 +5,19 @@ Exit codes (documented in the README, for cron and alerting):
   1  some site failed: unreachable, or its layout/extraction broke (the report names it)
   2  usage error (unknown site, bad option, unreadable mirror map)
   3  another run holds the state lock; this one touched nothing
+  4  set-up problem found before the crawl (output or state location unusable, disk full,
+     state file damaged or not a crawler state); nothing was requested or changed
+  5  storage failed mid-run (disk full, read-only file system): the run stopped; files not yet
+     in place were discarded and not recorded, so the next run writes them
+  6  interrupted (SIGINT/SIGTERM): finished items were put in place and recorded; the next run
+     writes the rest
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import sqlite3
 import sys
 import tempfile
 from datetime import datetime, timezone
@@ -17,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_SITE_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+EXIT_SETUP, EXIT_STORAGE, EXIT_INTERRUPTED = 4, 5, 6
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE = Path("data/state.sqlite")
 DEFAULT_OUTPUT_DIR = Path("data/output")
@@ -25,6 +34,10 @@ DEMO_SITES = PROJECT_ROOT / "tests" / "fixtures" / "sites"
 
 class UsageError(Exception):
     pass
+
+
+class SetupError(Exception):
+    """A location or file the run needs is unusable (exit 4)."""
 
 
 # -- the spiders ------------------------------------------------------------------------------
@@ -59,10 +72,13 @@ def pick_sites(names: list[str], known: dict[str, type]) -> list[str]:
 
 def run_crawl(sites: list[str], sink: Any, *, state: Any = None, full: bool = False,
               since: datetime | None = None, mirror: str | None = None, log_level: str = "WARNING",
-              progress: bool = False, settings_overrides: dict[str, Any] | None = None
-              ) -> dict[str, dict[str, Any]]:
-    """Crawl the sites in this process; returns each site's Scrapy stats."""
+              progress: bool = False, settings_overrides: dict[str, Any] | None = None,
+              stopper: Any = None) -> dict[str, dict[str, Any]]:
+    """Crawl the sites in this process; returns each site's Scrapy stats. A `stopper`
+    (crawler.interrupt.RunStopper) takes over SIGINT/SIGTERM from Scrapy."""
     from scrapy.crawler import CrawlerProcess
+
+    from crawler.logs import quiet_expected_failures
 
     overrides = {"LOG_LEVEL": log_level, "LOG_COLOR": sys.stderr.isatty()}
     if mirror:
@@ -71,6 +87,7 @@ def run_crawl(sites: list[str], sink: Any, *, state: Any = None, full: bool = Fa
     settings = project_settings(**overrides)
     classes = spider_classes(settings)
     process = CrawlerProcess(settings)
+    quiet_expected_failures()
     crawlers = {}
     for site in sites:
         crawler = process.create_crawler(classes[site])
@@ -78,7 +95,11 @@ def run_crawl(sites: list[str], sink: Any, *, state: Any = None, full: bool = Fa
         process.crawl(crawler, sink=sink, state=state, full=full, since=since)
     if progress:
         _show_progress(crawlers)
-    process.start()
+    if stopper is not None:
+        stopper.attach(process)
+    process.start(install_signal_handlers=stopper is None)
+    if stopper is not None:
+        stopper.cancel()
     if progress:
         sys.stderr.write("\n")
     return {site: dict(crawler.stats.get_stats()) for site, crawler in crawlers.items()}
@@ -119,12 +140,33 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def check_setup(args: argparse.Namespace, sites: list[str], one_off: bool, min_free: int) -> None:
+    """Everything that can be checked before the first request (crawler.preflight): option
+    values (UsageError) and the locations the run writes to (SetupError); changes nothing."""
+    from crawler.preflight import DIR, FILE, STATE, option_problems, preflight
+
+    problems = option_problems(args.revisit_days, args.missing_max)
+    if problems:
+        raise UsageError(problems[0])
+    out_dir = None if args.output else Path(args.output_dir or DEFAULT_OUTPUT_DIR)
+    locations = [
+        ("--output", args.output, FILE),
+        ("--output-dir", out_dir, DIR),
+        *[("--output-dir", out_dir / name, DIR) for name in [*sites, "_runs"] if out_dir is not None],
+        ("--state", None if one_off else (args.state or DEFAULT_STATE), STATE),
+    ]
+    problems = preflight(locations, min_free)
+    if problems:
+        raise SetupError(problems[0])
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.interrupt import RunStopper
     from crawler.lock import LockBusy, RunLock
     from crawler.mirror import MirrorMap, MirrorMapError
     from crawler.output import DirSink, FileSink, run_name
     from crawler.report import RunReport, site_report
-    from crawler.state import State
+    from crawler.state import State, StateError, advice
 
     sites = pick_sites(args.sites, spider_classes())
     overrides = _overrides(args.set)
@@ -136,9 +178,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             MirrorMap.load(args.mirror)
         except MirrorMapError as exc:
             raise UsageError(str(exc)) from exc
+    one_off = bool(args.output) and not args.state
+    settings = project_settings(**overrides)
+    try:
+        min_free, grace = settings.getfloat("PREFLIGHT_MIN_FREE_MB"), settings.getfloat("SHUTDOWN_GRACE")
+    except ValueError as exc:
+        raise UsageError(f"-s PREFLIGHT_MIN_FREE_MB and SHUTDOWN_GRACE want numbers: {exc}") from exc
+    check_setup(args, sites, one_off, int(min_free * 2**20))
     started = datetime.now(timezone.utc)
     run = run_name(started)
-    one_off = bool(args.output) and not args.state
     state_path = Path(args.state or DEFAULT_STATE)
     lock = None if one_off else RunLock(state_path.with_name(state_path.name + ".lock"))
     try:
@@ -148,32 +196,69 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print(f"crawler: {exc}; not starting", file=sys.stderr)
         return EXIT_LOCKED
     try:
-        state = None if one_off else State(state_path, revisit_days=args.revisit_days, now=started)
+        try:
+            state = None if one_off else State(state_path, revisit_days=args.revisit_days, now=started)
+        except StateError as exc:
+            raise SetupError(advice(state_path, str(exc))) from exc
+        except sqlite3.OperationalError as exc:  # a migration on a full or read-only disk
+            print(f"crawler: error: cannot open the state {state_path}: {exc}; it was left as it was: "
+                  "free space (or remount read-write) and run again", file=sys.stderr)
+            return EXIT_STORAGE
         if args.output:
             sink, report_dir = FileSink(args.output, state), Path(args.output).resolve().parent / "_runs"
         else:
             out_dir = Path(args.output_dir or DEFAULT_OUTPUT_DIR)
             sink, report_dir = DirSink(out_dir, run, state), out_dir / "_runs"
             if state is not None:
-                for site in sites:
-                    sink.remove_stale(site)
-                    state.adopt_files(site, sink.site_dir(site))
+                try:
+                    for site in sites:
+                        sink.remove_stale(site)
+                        state.adopt_files(site, sink.site_dir(site))
+                except (sqlite3.OperationalError, OSError) as exc:
+                    print(f"crawler: error: cannot adopt the files of an earlier run: {exc}; "
+                          "free space (or remount read-write) and run again", file=sys.stderr)
+                    state.close()
+                    return EXIT_STORAGE
+
+        def force(why: str) -> None:
+            """Stop at once (a second signal, or the grace period over): nothing more is kept."""
+            sink.abort()
+            os.write(2, f"crawler: stopped at once ({why}); files not yet in place were discarded, "
+                        "the next run writes them\n".encode())
+            os._exit(EXIT_INTERRUPTED)
+
+        stopper = RunStopper(grace, force)
+        sink.on_failure = lambda error: stopper.stop(f"storage failed: {error}")
         log_level = "ERROR" if args.quiet and args.log_level == "WARNING" else args.log_level
         stats = run_crawl(sites, sink, state=state, full=args.full, since=since, mirror=args.mirror,
                           log_level=log_level, progress=sys.stderr.isatty() and not args.quiet,
-                          settings_overrides=overrides)
+                          settings_overrides=overrides, stopper=stopper)
         outputs = [str(p) for p in sink.close()]
         reports = [site_report(site, stats[site], args.missing_max) for site in sites]
         code = EXIT_OK if all(r.ok for r in reports) else EXIT_SITE_FAILED
+        stopped = None
+        if sink.failed is not None:
+            code, stopped = EXIT_STORAGE, f"storage failed: {sink.failed}"
+        elif stopper.signal is not None:
+            code, stopped = EXIT_INTERRUPTED, f"interrupted by {stopper.signal}"
         report = RunReport(run=run, started=started.isoformat(),
                            finished=datetime.now(timezone.utc).isoformat(), exit_code=code,
-                           outputs=outputs, sites=reports)
-        saved = report.save(report_dir / f"{run}.json")
+                           outputs=outputs, sites=reports, stopped=stopped)
+        try:
+            saved = report.save(report_dir / f"{run}.json")
+        except OSError as exc:
+            saved = f"not saved ({exc.strerror})"
         if not args.quiet or code:
             print(report.text(), file=sys.stderr)
             print(f"  report {saved}", file=sys.stderr)
         if state is not None:
             state.close()
+        if code == EXIT_STORAGE:
+            print(f"crawler: error: {sink.failed}; the run stopped, nothing unfinished was kept or "
+                  "recorded: free space (or remount read-write) and run again", file=sys.stderr)
+        elif code == EXIT_INTERRUPTED:
+            print(f"crawler: {stopped}: finished items kept and recorded; the next run writes the rest",
+                  file=sys.stderr)
         return code
     finally:
         if lock:
@@ -235,10 +320,14 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_state(args: argparse.Namespace) -> int:
     from crawler.lock import LockBusy, RunLock
-    from crawler.state import State
+    from crawler.state import State, StateError, advice, inspect
 
     sites = pick_sites(args.sites, spider_classes())
     path = Path(args.state)
+    try:
+        inspect(path)
+    except StateError as exc:
+        raise SetupError(advice(path, str(exc))) from exc
     try:
         with RunLock(path.with_name(path.name + ".lock")):
             state = State(path)
@@ -248,6 +337,29 @@ def cmd_state(args: argparse.Namespace) -> int:
     except LockBusy as exc:
         print(f"crawler: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    return EXIT_OK
+
+
+def cmd_state_check(args: argparse.Namespace) -> int:
+    """What the state holds per site, read without changing it; exit 4 with advice when damaged."""
+    from crawler.state import SCHEMA_VERSION, StateError, advice, check
+
+    path = Path(args.state)
+    if not path.exists():
+        print(f"crawler: error: no state file at {path} (a first run creates it; give --state PATH)",
+              file=sys.stderr)
+        return EXIT_SETUP
+    try:
+        version, sites = check(path)
+    except StateError as exc:
+        print(f"crawler: error: {advice(path, str(exc))}", file=sys.stderr)
+        return EXIT_SETUP
+    note = "" if version == SCHEMA_VERSION else f" (the next run migrates it to {SCHEMA_VERSION})"
+    print(f"state {path}: schema version {version}{note}, {path.stat().st_size:,} bytes, {len(sites)} sites")
+    print(f"  {'site':12} {'articles':>8} {'aliases':>8} {'dead':>6} {'files':>6}  last run")
+    for s in sites:
+        walk = "" if s.walk_complete else "  (last walk cut short: the next run walks on)"
+        print(f"  {s.site:12} {s.articles:8} {s.aliases:8} {s.dead:6} {s.files:6}  {s.last_run or '-'}{walk}")
     return EXIT_OK
 
 
@@ -294,6 +406,12 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("sites", nargs="+", metavar="SITE")
     reset.add_argument("--state", default=str(DEFAULT_STATE), metavar="PATH")
     reset.set_defaults(func=cmd_state)
+
+    state = sub.add_parser("state", help="the state file: `state check` reports what it holds")
+    state_sub = state.add_subparsers(dest="action", required=True)
+    check = state_sub.add_parser("check", help="per site: articles, aliases, dead links, files, last run")
+    check.add_argument("--state", default=str(DEFAULT_STATE), metavar="PATH")
+    check.set_defaults(func=cmd_state_check)
     return parser
 
 
@@ -305,3 +423,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except SetupError as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return EXIT_SETUP
+    except KeyboardInterrupt:
+        print("crawler: interrupted before the crawl began; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -77,7 +77,7 @@ def problems(report: SiteReport, stats: dict[str, Any], missing_max: float) -> l
         answers = ", ".join(f"{n}x HTTP {code}" for code, n in statuses.items()) or "no answer at all"
         return [f"unreachable: no page answered with success ({answers})"]
     found = []
-    if stats.get("finish_reason", "finished") != "finished":
+    if stats.get("finish_reason", "finished") not in ("finished", "shutdown"):  # shutdown: the run says why
         found.append(f"crawl ended early: {stats.get('finish_reason')}")
     if int(stats.get("listing/article_links", 0)) == 0:
         found.append("no article links on the listings: listing layout changed or site down")
@@ -101,6 +101,7 @@ class RunReport:
     exit_code: int
     outputs: list[str]
     sites: list[SiteReport]
+    stopped: str | None = None  # why the run stopped early: "interrupted by SIGTERM", "storage failed: …"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -117,7 +118,7 @@ class RunReport:
         return path
 
     def text(self) -> str:
-        lines = [f"run {self.run}: exit {self.exit_code}"]
+        lines = [f"run {self.run}: exit {self.exit_code}" + (f" ({self.stopped})" if self.stopped else "")]
         for s in self.sites:
             status = "ok" if s.ok else "FAILED"
             lines.append(

@@ -16,11 +16,13 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from crawler.charset import honest
 from crawler.dates import DateError, parse_date
 from crawler.items import ArticleItem
+from crawler.logs import describe
 from crawler.page import ArticlePage
 from crawler.urls import Aliases, absolute, canonical_url
 
@@ -91,6 +93,12 @@ class NewsSpider(scrapy.Spider):
     # -- crawling -----------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        state = getattr(self, "state", None)
+        # A walk cut short last time (an interrupted run) is walked on past known pages this
+        # time; marked under way now, so that a run killed from here on leaves it so too.
+        self.resume_walk = state is not None and not state.begin_walk(self.name)
+        if self.resume_walk and self.is_incremental:
+            logger.info("%s: the last walk was cut short: walking every listing page this time", self.name)
         for path in self.start_paths:
             yield scrapy.Request(self.origin.rstrip("/") + path, callback=self.parse_listing,
                                  errback=self.listing_failed)
@@ -117,7 +125,7 @@ class NewsSpider(scrapy.Spider):
                                        "handle_httpstatus_list": REDIRECTS})
         for url in self._links(response, self.section_links(response)):
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
-        if new or not self.is_incremental:
+        if new or not self.is_incremental or getattr(self, "resume_walk", False):
             # One page at a time, the first not yet walked, after this page's articles (lower
             # priority): a walk can then stop where the new articles end (incremental runs) or
             # where older ones begin (--since), instead of having asked for every page at once.
@@ -139,7 +147,10 @@ class NewsSpider(scrapy.Spider):
     def listing_failed(self, failure) -> Iterable[scrapy.Request]:
         """A listing page that cannot be had: counted, and the walk goes on past it where it can."""
         request = failure.request
-        self.count_skip("listing_failed", request.url, str(failure.value))
+        if _forbidden_by_robots(failure.value):  # a menu link the site asks us not to follow
+            self.count_skip("forbidden_by_robots", request.url, level=logging.INFO)
+        else:
+            self.count_skip("listing_failed", request.url, describe(failure.value))
         yield from self._next_listing(request.meta.get("then", []), after=request.meta.get("after", ""))
 
     def parse_article(self, response: Response) -> Iterable[Any]:
@@ -207,8 +218,10 @@ class NewsSpider(scrapy.Spider):
         if status in (404, 410):
             self.links.dead.add(request.url)  # a deleted article: not asked again on later runs
             self.count_skip(f"article_http_{status}", request.url)
+        elif _forbidden_by_robots(failure.value):
+            self.count_skip("forbidden_by_robots", request.url, level=logging.INFO)
         else:
-            self.count_skip("article_failed", request.url, str(failure.value))
+            self.count_skip("article_failed", request.url, describe(failure.value))
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -248,7 +261,11 @@ class NewsSpider(scrapy.Spider):
         if crawler is not None and crawler.stats is not None:
             crawler.stats.inc_value(key, count)
 
-    def count_skip(self, reason: str, url: str, detail: str = "") -> None:
-        """A page that yields no item: logged and counted under skipped/<reason>."""
-        logger.warning("skipped %s (%s)%s", url, reason, f": {detail}" if detail else "")
+    def count_skip(self, reason: str, url: str, detail: str = "", level: int = logging.WARNING) -> None:
+        """A page that yields no item: logged (one line naming the site) and counted under skipped/<reason>."""
+        logger.log(level, "%s: skipped %s (%s)%s", self.name, url, reason, f": {detail}" if detail else "")
         self.inc_stat(f"skipped/{reason}")
+
+
+def _forbidden_by_robots(error: BaseException) -> bool:
+    return isinstance(error, IgnoreRequest) and "robots.txt" in str(error)

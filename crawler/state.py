@@ -4,6 +4,13 @@ A SQLite file (default ./data/state.sqlite). An article is recorded only after t
 holding its line has been put in place, so a run that dies loses nothing: what it did not
 commit, the next run writes. Files committed by a run that died before recording them are
 adopted on the next start (`adopt_files`), so nothing is written twice either.
+
+Compact, because a hundred sites back to 2010 are about a million URLs: URLs are keyed by an
+8-byte hash, content hashes and fingerprints are 8-byte BLOBs, the article id is not stored
+(it is derived from the URL), and an alias row exists only for a URL that is not the article's
+own. The layout's version is the file's `PRAGMA user_version`; a file of the release before
+versions (0) is migrated in place on open, and a file that is not a crawler state is refused,
+never replaced.
 """
 from __future__ import annotations
 
@@ -11,24 +18,42 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+SCHEMA_VERSION = 1
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    site TEXT NOT NULL, url TEXT NOT NULL, id TEXT NOT NULL, content TEXT NOT NULL,
-    fingerprint TEXT NOT NULL, published_at TEXT, written_at TEXT NOT NULL,
-    PRIMARY KEY (site, url)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS articles_content ON articles (site, content);
-CREATE TABLE IF NOT EXISTS aliases (
-    site TEXT NOT NULL, alias TEXT NOT NULL, url TEXT NOT NULL,
-    PRIMARY KEY (site, alias)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, site TEXT, lines INTEGER, recorded_at TEXT);
-CREATE TABLE IF NOT EXISTS dead (
-    site TEXT NOT NULL, url TEXT NOT NULL, seen_at TEXT NOT NULL,
-    PRIMARY KEY (site, url)) WITHOUT ROWID;
+CREATE TABLE sites (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+    walk_complete INTEGER NOT NULL DEFAULT 1, last_run TEXT);
+CREATE TABLE articles (
+    site INTEGER NOT NULL, key BLOB NOT NULL, url TEXT NOT NULL, content BLOB NOT NULL,
+    fingerprint BLOB NOT NULL, published INTEGER,
+    PRIMARY KEY (site, key)) WITHOUT ROWID;
+CREATE INDEX articles_content ON articles (site, content);
+CREATE TABLE aliases (
+    site INTEGER NOT NULL, key BLOB NOT NULL, target BLOB NOT NULL,
+    PRIMARY KEY (site, key)) WITHOUT ROWID;
+CREATE TABLE dead (
+    site INTEGER NOT NULL, key BLOB NOT NULL, seen INTEGER NOT NULL,
+    PRIMARY KEY (site, key)) WITHOUT ROWID;
+CREATE TABLE files (path TEXT PRIMARY KEY, site TEXT, lines INTEGER, recorded_at TEXT);
 """
+LOOKUP = """
+SELECT 0, url, content, fingerprint, published FROM articles WHERE site = ?1 AND key = ?2
+UNION ALL
+SELECT 1, a.url, a.content, a.fingerprint, a.published FROM aliases l
+    JOIN articles a ON a.site = l.site AND a.key = l.target WHERE l.site = ?1 AND l.key = ?2
+UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL FROM dead WHERE site = ?1 AND key = ?2
+LIMIT 1"""
+# The tables by which each known layout is recognised.
+TABLES = {0: {"articles", "aliases", "files", "dead"},
+          1: {"sites", "articles", "aliases", "files", "dead"}}
 # Fields whose change makes a revisited article worth writing again.
 VOLATILE = ("crawled_at", "id", "aliases")
 
@@ -36,15 +61,40 @@ VOLATILE = ("crawled_at", "id", "aliases")
 Record = tuple[str, str, str, str, "str | None", tuple[str, ...]]
 
 
+class StateError(Exception):
+    """The state file cannot be used as it is; the message says what to do."""
+
+
+def _hash16(text: str) -> str:
+    """64 bits of SHA-256 in hex: collisions among a million URLs or contents are ~1 in 10^7."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def content_hash(item: dict[str, Any]) -> str:
-    text = f"{item.get('title') or ''}\n{item.get('body') or ''}"
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _hash16(f"{item.get('title') or ''}\n{item.get('body') or ''}")
 
 
 def fingerprint(item: dict[str, Any]) -> str:
     """Everything a consumer sees of an article except when it was crawled."""
     data = {k: v for k, v in dict(item).items() if k not in VOLATILE}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return _hash16(json.dumps(data, sort_keys=True, ensure_ascii=False))
+
+
+def url_key(url: str) -> bytes:
+    """The 8-byte key of a canonical URL in the state."""
+    return hashlib.blake2b(url.encode(), digest_size=8).digest()
+
+
+def _blob(hex_digest: str) -> bytes:
+    return bytes.fromhex(hex_digest[:16])
+
+
+def _epoch(iso: str | None) -> int | None:
+    return None if iso is None else int(datetime.fromisoformat(iso).timestamp())
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def record_of(item: dict[str, Any]) -> Record:
@@ -53,80 +103,206 @@ def record_of(item: dict[str, Any]) -> Record:
             tuple(item.get("aliases") or ()))
 
 
+# -- recognising a state file without changing it ----------------------------------------------
+
+def header_version(head: bytes) -> int:
+    """The schema version in a SQLite file's first 100 bytes; StateError when it is no SQLite."""
+    if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+        raise StateError("is not a SQLite file")
+    return int.from_bytes(head[60:64], "big")
+
+
+def inspect(path: str | Path) -> int | None:
+    """The schema version of an existing state file, None when there is none; StateError with
+    the reason when it is not a crawler state of a known version. Reads only: a file without the
+    SQLite header is refused before SQLite opens it, and the rest is read through a read-only
+    connection."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise StateError("is not a file")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError as exc:
+        raise StateError(f"cannot be read ({exc.strerror})") from exc
+    if not head:
+        return None  # an empty file is an empty SQLite database
+    header_version(head)
+    try:
+        # immutable when no write-ahead log is beside it (then the file says it all, and
+        # SQLite creates nothing); read-only through the log otherwise
+        wal = path.with_name(path.name + "-wal").exists()
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'' if wal else '&immutable=1'}", uri=True)
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            ok = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise StateError(f"is damaged ({exc})") from exc
+    if ok != "ok":
+        raise StateError(f"is damaged ({ok})")
+    if version not in TABLES:
+        raise StateError(f"has schema version {version}, this crawler knows {sorted(TABLES)}: "
+                         "a newer release wrote it")
+    if version == 0 and not tables:
+        return None  # a SQLite file with nothing in it yet
+    if not TABLES[version] <= tables:
+        raise StateError("is a SQLite file but not a crawler state")
+    return version
+
+
+def advice(path: str | Path, problem: str) -> str:
+    """One line: what is wrong with the state file and what to do."""
+    problem = " ".join(problem.split())
+    return (f"state file {path} {problem}: it is not used and left as it is; move it aside or "
+            "give --state another path (a new state writes every article again)")
+
+
+# -- the state ---------------------------------------------------------------------------------
+
+@dataclass
+class SiteSummary:
+    """What the state holds of a site (`python -m crawler state check`)."""
+    site: str
+    articles: int
+    aliases: int
+    dead: int
+    files: int
+    last_run: str | None
+    walk_complete: bool
+
+
 class State:
     def __init__(self, path: str | Path, revisit_days: float = 7.0, now: datetime | None = None):
         self.path = Path(path)
+        version = inspect(self.path)  # refuses a damaged or foreign file before touching it
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
-        self.now = now or datetime.now(timezone.utc)
-        self.revisit_after = (self.now - timedelta(days=revisit_days)).isoformat()
+        if version is None:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                _create(self.db)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        elif version < SCHEMA_VERSION:
+            migrate(self.db)
+        self.now = now or _now()
+        self.revisit_after = int((self.now - timedelta(days=revisit_days)).timestamp())
+        self._sites: dict[str, int] = {}
 
     def close(self) -> None:
         self.db.close()
 
+    @property
+    def version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def site_id(self, site: str) -> int:
+        if site not in self._sites:
+            self.db.execute("INSERT OR IGNORE INTO sites (name) VALUES (?)", (site,))
+            self._sites[site] = self.db.execute("SELECT id FROM sites WHERE name = ?", (site,)).fetchone()[0]
+        return self._sites[site]
+
     # -- questions a run asks -----------------------------------------------------------------
+
+    def _article(self, sid: int, key: bytes) -> tuple | None:
+        return self.db.execute("SELECT url, content, fingerprint, published FROM articles "
+                               "WHERE site = ? AND key = ?", (sid, key)).fetchone()
+
+    def _lookup(self, site: str, url: str) -> tuple | None:
+        """One statement for the look-up a listing makes of every link: the article the URL is,
+        else the one it is an alias of, else whether it is a dead link (kind 0, 1, 2)."""
+        return self.db.execute(LOOKUP, (self.site_id(site), url_key(url))).fetchone()
 
     def known(self, site: str, url: str) -> dict[str, Any] | None:
         """The recorded article a URL (or one of its aliases) leads to."""
-        row = self.db.execute(
-            "SELECT a.url, a.content, a.fingerprint, a.published_at FROM aliases l "
-            "JOIN articles a ON a.site = l.site AND a.url = l.url WHERE l.site = ? AND l.alias = ?",
-            (site, url)).fetchone()
-        if row is None:
+        row = self._lookup(site, url)
+        if row is None or row[0] == 2:
             return None
-        return dict(zip(("url", "content", "fingerprint", "published_at"), row))
+        return {"url": row[1], "content": row[2].hex(), "fingerprint": row[3].hex(), "published": row[4]}
 
     def is_settled(self, site: str, url: str) -> bool:
         """Known and older than the revisit window, or a dead link: no need to fetch it again."""
-        article = self.known(site, url)
-        if article is None:
-            return self.is_dead(site, url)
-        published = article["published_at"]
-        return published is not None and _utc(published) < self.revisit_after
+        row = self._lookup(site, url)
+        if row is None:
+            return False
+        if row[0] == 2:
+            return True
+        return row[4] is not None and row[4] < self.revisit_after
 
     def is_dead(self, site: str, url: str) -> bool:
-        return self.db.execute("SELECT 1 FROM dead WHERE site = ? AND url = ?", (site, url)).fetchone() is not None
+        return self.db.execute("SELECT 1 FROM dead WHERE site = ? AND key = ?",
+                               (self.site_id(site), url_key(url))).fetchone() is not None
 
     def content_owner(self, site: str, content: str) -> str | None:
         row = self.db.execute("SELECT url FROM articles WHERE site = ? AND content = ? LIMIT 1",
-                              (site, content)).fetchone()
+                              (self.site_id(site), _blob(content))).fetchone()
         return row[0] if row else None
 
     def has_articles(self, site: str) -> bool:
-        return self.db.execute("SELECT 1 FROM articles WHERE site = ? LIMIT 1", (site,)).fetchone() is not None
+        return self.db.execute("SELECT 1 FROM articles WHERE site = ? LIMIT 1",
+                               (self.site_id(site),)).fetchone() is not None
+
+    def walk_complete(self, site: str) -> bool:
+        """False when the site's last walk of its listings was cut short (an interrupted run):
+        the next run must then walk on past pages holding only known articles."""
+        row = self.db.execute("SELECT walk_complete FROM sites WHERE id = ?", (self.site_id(site),)).fetchone()
+        return bool(row[0])
 
     # -- recording what was written -----------------------------------------------------------
 
+    def begin_walk(self, site: str) -> bool:
+        """Mark the site's walk as under way (a run killed now leaves it incomplete); returns
+        whether the previous walk was complete."""
+        complete = self.walk_complete(site)
+        self.db.execute("UPDATE sites SET walk_complete = 0 WHERE id = ?", (self.site_id(site),))
+        return complete
+
+    def end_walk(self, site: str, complete: bool = True) -> None:
+        """A run of the site ended (its lines recorded); complete when its walk was not cut short."""
+        self.db.execute("UPDATE sites SET walk_complete = ?, last_run = ? WHERE id = ?",
+                        (int(complete), _now().isoformat(timespec="seconds"), self.site_id(site)))
+
     def record(self, site: str, records: Iterable[Record], file: str | Path | None = None) -> int:
         """Remember written articles (after their file is in place), in one transaction."""
-        now = datetime.now(timezone.utc).isoformat()
+        sid = self.site_id(site)
         count = 0
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            for url, article_id, content, print_, published_at, aliases in records:
-                self.db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                (site, url, article_id, content, print_, published_at, now))
+            for url, _id, content, print_, published_at, aliases in records:
+                key = url_key(url)
+                self.db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+                                (sid, key, url, _blob(content), _blob(print_), _epoch(published_at)))
                 self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?, ?)",
-                                    [(site, alias, url) for alias in {url, *aliases}])
+                                    [(sid, url_key(a), key) for a in set(aliases) - {url}])
                 count += 1
             if file is not None:
                 self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                                (str(Path(file).resolve()), site, count, now))
+                                (str(Path(file).resolve()), site, count, _now().isoformat()))
         return count
 
     def record_links(self, site: str, aliases: dict[str, str], dead: Iterable[str]) -> None:
         """Redirecting links as aliases of the article they lead to, and links that are gone."""
-        now = datetime.now(timezone.utc).isoformat()
+        sid, now = self.site_id(site), int(_now().timestamp())
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             for source, target in aliases.items():
-                self.db.execute(
-                    "INSERT OR IGNORE INTO aliases SELECT site, ?, url FROM aliases WHERE site = ? AND alias = ?",
-                    (source, site, target))
-            self.db.executemany("INSERT OR REPLACE INTO dead VALUES (?, ?, ?)", [(site, u, now) for u in dead])
+                key, target_key = url_key(source), url_key(target)
+                if self._article(sid, target_key) is None:
+                    row = self.db.execute("SELECT target FROM aliases WHERE site = ? AND key = ?",
+                                          (sid, target_key)).fetchone()
+                    if row is None:
+                        continue  # leads to nothing written: not worth remembering
+                    target_key = row[0]
+                if key != target_key:
+                    self.db.execute("INSERT OR IGNORE INTO aliases VALUES (?, ?, ?)", (sid, key, target_key))
+            self.db.executemany("INSERT OR REPLACE INTO dead VALUES (?, ?, ?)",
+                                [(sid, url_key(u), now) for u in dead])
 
     def is_recorded_file(self, path: str | Path) -> bool:
         return self.db.execute("SELECT 1 FROM files WHERE path = ?",
@@ -151,13 +327,91 @@ class State:
 
     def forget(self, site: str) -> int:
         """Reset a site: the next run writes all its articles again."""
+        sid = self.site_id(site)
         with self.db:
-            n = self.db.execute("DELETE FROM articles WHERE site = ?", (site,)).rowcount
-            self.db.execute("DELETE FROM aliases WHERE site = ?", (site,))
+            n = self.db.execute("DELETE FROM articles WHERE site = ?", (sid,)).rowcount
+            self.db.execute("DELETE FROM aliases WHERE site = ?", (sid,))
             self.db.execute("DELETE FROM files WHERE site = ?", (site,))
-            self.db.execute("DELETE FROM dead WHERE site = ?", (site,))
+            self.db.execute("DELETE FROM dead WHERE site = ?", (sid,))
+            self.db.execute("UPDATE sites SET walk_complete = 1, last_run = NULL WHERE id = ?", (sid,))
         return n
 
+    def summary(self) -> list[SiteSummary]:
+        return summaries(self.db, SCHEMA_VERSION)
 
-def _utc(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(timezone.utc).isoformat()
+
+def summaries(db: sqlite3.Connection, version: int) -> list[SiteSummary]:
+    """Per site: what a state of the given schema version holds (sites with nothing recorded are
+    left out)."""
+    files = dict(db.execute("SELECT site, count(*) FROM files GROUP BY site").fetchall())
+    out = []
+    if version == 0:
+        names = [r[0] for r in db.execute("SELECT site FROM articles UNION SELECT site FROM dead "
+                                          "UNION SELECT site FROM files WHERE site IS NOT NULL ORDER BY 1")]
+        for name in names:
+            counts = [db.execute(query, (name,)).fetchone()[0] for query in (
+                "SELECT count(*) FROM articles WHERE site = ?",
+                "SELECT count(*) FROM aliases WHERE site = ? AND alias != url",
+                "SELECT count(*) FROM dead WHERE site = ?")]
+            last = db.execute("SELECT max(recorded_at) FROM files WHERE site = ?", (name,)).fetchone()[0]
+            out.append(SiteSummary(name, *counts, files.get(name, 0), last, True))
+        return out
+    for sid, name, complete, last_run in db.execute(
+            "SELECT id, name, walk_complete, last_run FROM sites ORDER BY name").fetchall():
+        counts = [db.execute(f"SELECT count(*) FROM {table} WHERE site = ?", (sid,)).fetchone()[0]
+                  for table in ("articles", "aliases", "dead")]
+        if any(counts) or files.get(name) or last_run:
+            out.append(SiteSummary(name, *counts, files.get(name, 0), last_run, bool(complete)))
+    return out
+
+
+def check(path: str | Path) -> tuple[int, list[SiteSummary]]:
+    """The schema version and per-site summary of a state file, read without changing it;
+    StateError when it is absent, damaged or not a crawler state."""
+    version = inspect(path)
+    if version is None:
+        raise StateError("does not exist or holds nothing yet (a first run creates it)")
+    path = Path(path)
+    wal = path.with_name(path.name + "-wal").exists()
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'' if wal else '&immutable=1'}", uri=True)
+    try:
+        return version, summaries(db, version)
+    finally:
+        db.close()
+
+
+def _create(db: sqlite3.Connection) -> None:
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Version 0 (hex digests as text, the id stored, an alias row for every URL) → version 1,
+    in place and in one transaction: a failure leaves version 0 as it was."""
+    db.create_function("urlkey", 1, url_key, deterministic=True)
+    db.create_function("blob8", 1, _blob, deterministic=True)
+    db.create_function("epoch", 1, _epoch, deterministic=True)
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        for table in ("articles", "aliases", "dead"):
+            db.execute(f"ALTER TABLE {table} RENAME TO old_{table}")
+        db.execute("DROP INDEX IF EXISTS articles_content")
+        db.execute("ALTER TABLE files RENAME TO old_files")
+        _create(db)
+        db.execute("INSERT INTO sites (name) SELECT DISTINCT site FROM old_articles "
+                   "UNION SELECT DISTINCT site FROM old_dead UNION SELECT DISTINCT site FROM old_files "
+                   "WHERE site IS NOT NULL")
+        db.execute("INSERT INTO articles SELECT s.id, urlkey(a.url), a.url, blob8(a.content), "
+                   "blob8(a.fingerprint), epoch(a.published_at) FROM old_articles a JOIN sites s ON s.name = a.site")
+        db.execute("INSERT OR IGNORE INTO aliases SELECT s.id, urlkey(l.alias), urlkey(l.url) FROM old_aliases l "
+                   "JOIN sites s ON s.name = l.site WHERE l.alias != l.url")
+        db.execute("INSERT INTO dead SELECT s.id, urlkey(d.url), epoch(d.seen_at) FROM old_dead d "
+                   "JOIN sites s ON s.name = d.site")
+        db.execute("INSERT INTO files SELECT * FROM old_files")
+        db.execute("UPDATE sites SET last_run = (SELECT substr(max(recorded_at), 1, 19) || '+00:00' "
+                   "FROM files WHERE files.site = sites.name)")
+        for table in ("articles", "aliases", "dead", "files"):
+            db.execute(f"DROP TABLE old_{table}")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    db.execute("VACUUM")  # give the space of the old layout back

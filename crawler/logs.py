@@ -1,0 +1,96 @@
+"""Logs that fit cron: an expected network failure is one line naming the site, not a traceback.
+
+DNS failures, refused or reset connections, timeouts and TLS errors are the weather of a crawl,
+not bugs, and the run report counts them. Scrapy's robots.txt middleware logs them at ERROR with
+the whole exception chain (about 90 lines for one unreachable site), and its retry middleware
+logs each request it gave up on at ERROR; the filters here turn such records into one WARNING
+line naming the site. Anything else keeps its level and traceback: that is a bug to see.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
+RETRY_LOGGER = "scrapy.downloadermiddlewares.retry"
+
+
+def network_errors() -> tuple[type[BaseException], ...]:
+    """The exception types of expected network failures."""
+    from scrapy import exceptions
+    from twisted.internet import error
+    from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+    types: list[type[BaseException]] = [
+        error.DNSLookupError, error.ConnectError, error.TimeoutError, error.ConnectionLost,
+        error.ConnectionDone, ResponseFailed, ResponseNeverReceived, ConnectionError, TimeoutError]
+    for name in ("CannotResolveHostError", "DownloadConnectionRefusedError", "DownloadTimeoutError",
+                 "DownloadFailedError", "ResponseDataLossError"):  # Scrapy ≥ 2.14 wraps Twisted's
+        if hasattr(exceptions, name):
+            types.append(getattr(exceptions, name))
+    try:
+        from OpenSSL.SSL import Error as TLSError
+        types.append(TLSError)
+    except ImportError:  # pragma: no cover - Scrapy depends on pyOpenSSL
+        pass
+    return tuple(types)
+
+
+def describe(exc: BaseException) -> str:
+    """One line for a network failure: the innermost reason, without the object soup."""
+    if isinstance(exc.__cause__, BaseException):  # a Scrapy wrapper around Twisted's error
+        return describe(exc.__cause__)
+    reasons = getattr(exc, "reasons", None)
+    if reasons:  # ResponseFailed / ResponseNeverReceived wrap twisted Failures
+        inner = getattr(reasons[0], "value", reasons[0])
+        if isinstance(inner, BaseException):
+            return describe(inner)
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    name = "TLS error" if type(exc).__module__.startswith("OpenSSL") else type(exc).__name__
+    return text if name in text else f"{name}: {text}"
+
+
+def _site(record: logging.LogRecord) -> str:
+    return getattr(getattr(record, "spider", None), "name", None) or "?"
+
+
+def _one_line(record: logging.LogRecord, message: str, *args: object) -> None:
+    record.msg, record.args = message, args
+    record.exc_info = record.exc_text = None
+    record.levelno, record.levelname = logging.WARNING, "WARNING"
+
+
+class RobotsFailureFilter(logging.Filter):
+    """robots.txt that cannot be fetched for an expected reason: one WARNING line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and isinstance(exc, network_errors()):
+            request = record.args.get("request") if isinstance(record.args, dict) else None
+            parts = urlsplit(getattr(request, "url", ""))
+            _one_line(record, "%s: robots.txt cannot be fetched from %s (%s); crawling on without it",
+                      _site(record), f"{parts.scheme}://{parts.netloc}/robots.txt", describe(exc))
+        return True
+
+
+class GaveUpFilter(logging.Filter):
+    """A request given up after its retries: counted in the report, one WARNING line here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Gave up retrying") and isinstance(record.args, dict):
+            reason = record.args.get("reason")
+            text = describe(reason) if isinstance(reason, BaseException) else str(reason)
+            _one_line(record, "%s: gave up on %s after %s tries: %s", _site(record),
+                      getattr(record.args.get("request"), "url", "?"), record.args.get("retry_times"), text)
+        return True
+
+
+FILTERS = {ROBOTS_LOGGER: RobotsFailureFilter, RETRY_LOGGER: GaveUpFilter}
+
+
+def quiet_expected_failures() -> None:
+    """Install the filters (after Scrapy configured logging; installing twice does no harm)."""
+    for name, cls in FILTERS.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, cls) for f in logger.filters):
+            logger.addFilter(cls())
