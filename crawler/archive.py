@@ -162,10 +162,12 @@ class ArchiveFile:
 class ArchiveRecorder:
     """Downloader middleware (order 950) writing every response of a site's crawl to its archive.
 
-    Settings: ARCHIVE_DIR (none: nothing is recorded) and ARCHIVE_RUN (the run name)."""
+    Settings: ARCHIVE_DIR (none: nothing is recorded), ARCHIVE_RUN (the run name) and
+    ARCHIVE_SITE_FOLDERS (False: ARCHIVE_DIR/<run>.warc.gz, as `snapshot` saves a site copy)."""
 
-    def __init__(self, root: Path, site: str, run: str, stats: Any = None):
-        self.file = ArchiveFile(archive_path(root, site, run), site, run)
+    def __init__(self, root: Path, site: str, run: str, stats: Any = None, site_folders: bool = True):
+        path = archive_path(root, site, run) if site_folders else Path(root) / f"{safe_name(run)}{SUFFIX}"
+        self.file = ArchiveFile(path, site, run)
         self.stats = stats
 
     @classmethod
@@ -176,7 +178,8 @@ class ArchiveRecorder:
         if not root:
             raise NotConfigured("no ARCHIVE_DIR")
         run = crawler.settings.get("ARCHIVE_RUN") or _now_run()
-        recorder = cls(Path(root), crawler.spidercls.name, run, crawler.stats)
+        recorder = cls(Path(root), crawler.spidercls.name, run, crawler.stats,
+                       crawler.settings.getbool("ARCHIVE_SITE_FOLDERS", True))
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         return recorder
 

@@ -1,4 +1,4 @@
-"""The command line: `python -m crawler crawl|list|demo|snapshot|state`.
+"""The command line: `python -m crawler crawl|extract|list|demo|snapshot|state`.
 
 Exit codes (documented in the README, for cron and alerting):
   0  every site crawled fine
@@ -317,7 +317,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     known = spider_classes()
     copies = [SiteCopy.load(d) for d in sorted(DEMO_SITES.iterdir())
-              if (d / "pages.json").is_file() and d.name in known]
+              if d.name in known and any(d.glob("*.warc.gz"))]
     if not copies:
         raise UsageError(f"no saved sites under {DEMO_SITES}")
     sites = [c.root.name for c in copies]
@@ -339,19 +339,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    """Save a site as it answers into a folder that `crawler.replay` serves again."""
-    from scrapy.crawler import CrawlerProcess
+    """Save a site as it answers, as a WARC file in a folder that `crawler.replay` serves again."""
+    from crawler.snapshot import snapshot
 
     pick_sites([args.site], spider_classes())
-    settings = project_settings(
-        LOG_LEVEL=args.log_level, MIRROR_MAP=args.mirror, SNAPSHOT_DIR=str(args.into),
-        DOWNLOADER_MIDDLEWARES={**project_settings().getdict("DOWNLOADER_MIDDLEWARES"),
-                                "crawler.snapshot.SnapshotRecorder": 950},
-        ITEM_PIPELINES={})
-    process = CrawlerProcess(settings)
-    process.crawl(spider_classes(settings)[args.site])
-    process.start()
-    print(f"saved {args.site} into {args.into}", file=sys.stderr)
+    path = snapshot(args.site, args.into, args.mirror, args.log_level)
+    print(f"saved {args.site} into {path}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ import pytest
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.urls import canonical_url
 from spiders.hanam import HanamArticle, HanamSpider
-from tests.support import (SITES, expected_items, extract, listing_requests, saved_response,
+from tests.support import (SITES, expected_items, extract, listing_requests, saved_pages, saved_response,
                            site_spider)
 
 SITE = "hanam"
@@ -22,7 +22,7 @@ CRAWLED_AT = datetime(2026, 1, 20, 9, 30, tzinfo=timezone.utc)
 FIELDS = ("url", "site", "language", "title", "kicker", "lead", "body", "published_at", "date_raw",
           "author", "category", "images", "comment_count", "view_count")
 EXPECTED = expected_items(SITE)
-PAGES = json.loads((SITES / SITE / "pages.json").read_text(encoding="utf-8"))["pages"]
+PAGES = saved_pages(SITE)
 LISTINGS = ["/hoat-dong-thu-vien/", "/hoat-dong-thu-vien/trang-2.html", "/tin-tuc-su-kien/",
             "/tin-tuc-su-kien/trang-2.html", "/gioi-thieu-sach/"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def expected(url_part: str) -> dict:
 
 
 def raw_html(path: str) -> str:
-    return (SITES / SITE / PAGES[path]["file"]).read_bytes().decode("utf-8")
+    return PAGES[path]["body"].decode("utf-8")
 
 
 # -- (a) every saved article gives its expected item -------------------------------------------

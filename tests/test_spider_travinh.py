@@ -13,7 +13,7 @@ import pytest
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.urls import canonical_url
 from spiders.travinh import TravinhArticle, TravinhSpider
-from tests.support import (SITES, expected_items, extract, listing_requests, saved_response,
+from tests.support import (SITES, expected_items, extract, listing_requests, saved_pages, saved_response,
                            site_spider)
 
 SITE = "travinh"
@@ -22,7 +22,7 @@ CRAWLED_AT = datetime(2026, 1, 20, 9, 30, tzinfo=timezone.utc)
 FIELDS = ("url", "site", "language", "title", "kicker", "lead", "body", "published_at", "date_raw",
           "author", "category", "images", "comment_count", "view_count")
 EXPECTED = expected_items(SITE)
-PAGES = json.loads((SITES / SITE / "pages.json").read_text(encoding="utf-8"))["pages"]
+PAGES = saved_pages(SITE)
 CATEGORIES = ("tin-tuc-su-kien", "lien-hiep-thu-vien-dbscl", "hoat-dong-co-so")
 LISTINGS = [f"/news/newlist/{c}{page}" for c in CATEGORIES for page in ("", "?page=2")]
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ def spider() -> TravinhSpider:
 
 
 def raw_html(path: str) -> str:
-    return (SITES / SITE / PAGES[path]["file"]).read_bytes().decode("utf-8")
+    return PAGES[path]["body"].decode("utf-8")
 
 
 def article_requests(path: str) -> set[str]:
