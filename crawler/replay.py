@@ -6,7 +6,8 @@ from them through the same index `extract` reads (crawler.warc_source), the late
 a URL answering. Each site gets its own port; the server's `mirror` is the map {live origin:
 local base URL}. Faults can be added per path for fault tests: {"status": 500, "times": 1},
 {"delay": 1.5}, {"reset": true}, {"truncate": 0.5}, {"status": 301, "headers": {"Location":
-...}}, or another body {"body": b"...", "content_type": "application/pdf"}. Used by the demo, the
+...}}, another body {"body": b"...", "content_type": "application/pdf"}, or the page sent
+`{"gzip": true}` (Content-Encoding) and/or `{"chunked": true}` (Transfer-Encoding). Used by the demo, the
 end-to-end tests and the benchmark.
 
 `python -m crawler.replay convert DIR ...` turns folders in the former format (`pages.json` and
@@ -15,6 +16,7 @@ body files) into `pages.warc.gz`, checks that every page reads back the same, an
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import socket
 import struct
@@ -135,7 +137,21 @@ def _handler(site: SiteCopy) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
-            self._send(page.status, headers, page.body, [])
+            body = page.body
+            if fault.get("gzip"):  # compressed on the wire, as many servers answer
+                body = gzip.compress(body)
+                headers.append(("Content-Encoding", "gzip"))
+            if fault.get("chunked"):  # no length announced: chunked transfer encoding
+                self.send_response(page.status)
+                for name, value in headers + [("Transfer-Encoding", "chunked")]:
+                    self.send_header(name, value)
+                self.end_headers()
+                for start in range(0, len(body), 4096):
+                    chunk = body[start:start + 4096]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            self._send(page.status, headers, body, [])
 
         def _send(self, status: int, headers: list[tuple[str, str]], body: bytes,
                   extra: list[tuple[str, str]]) -> None:
