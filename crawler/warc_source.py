@@ -143,6 +143,7 @@ class ArchiveIndex:
     # -- building -----------------------------------------------------------------------------
 
     def _index(self, path: Path) -> None:
+        skipped = dict(self.skipped)
         try:
             handle: BinaryIO = open(path, "rb")
             self._scan(handle, len(self.sources))
@@ -153,6 +154,7 @@ class ArchiveIndex:
             # uncompressed into memory instead
             handle.close()
             self._drop_source(len(self.sources))
+            self.skipped = skipped
             with gzip.open(path, "rb") as f:
                 handle = io.BytesIO(f.read())
             self._scan(handle, len(self.sources))
@@ -169,7 +171,11 @@ class ArchiveIndex:
 
     def _scan(self, handle: BinaryIO, source: int) -> None:
         records = ArchiveIterator(handle)
+        warc = 0
         for record in records:
+            if not str(record.format).startswith("warc"):
+                raise ArchiveLoadFailed(f"a {record.format} record, not a WARC record")
+            warc += 1
             kind = record.rec_type
             if kind not in PAGE_TYPES:
                 self._skip(kind or "unknown")
@@ -193,6 +199,8 @@ class ArchiveIndex:
                 self.by_uri_date[(url_key(live), date)] = capture
                 if capture.digest:
                     self.by_digest.setdefault(capture.digest, capture)
+        if not warc:
+            raise ArchiveLoadFailed("no WARC record in it")
 
     # -- questions ----------------------------------------------------------------------------
 
