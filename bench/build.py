@@ -31,6 +31,7 @@ import lxml.html
 from lxml import etree
 
 from crawler.replay import SiteCopy, page_key, write_copy
+from crawler.warc_source import raw_header
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SITES_DIR = PROJECT_ROOT / "tests" / "fixtures" / "sites"
@@ -185,7 +186,7 @@ def saved_site(site: str) -> dict:
         page = copy.answer(key)
         assert page is not None
         pages[key] = {"status": page.status, "content_type": page.header("Content-Type"),
-                      "headers": [(k, v) for k, v in page.headers if k.lower() != "content-length"],
+                      "headers": [(k, raw_header(v)) for k, v in page.headers if k.lower() != "content-length"],
                       "body": page.body}
     copy.index.close()
     return {"origin": copy.origin, "pages": pages}

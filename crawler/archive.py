@@ -75,6 +75,14 @@ def temp_path(final: Path) -> Path:
     return final.with_name(f".{final.name}.{os.getpid()}{PART}")
 
 
+class RawHeaders(StatusAndHeaders):
+    """HTTP headers written byte for byte as received (values held as latin-1 text, one character a
+    byte): warcio would %-encode a non-ASCII value whole, `https%3A//…` for a UTF-8 Location."""
+
+    def compute_headers_buffer(self, header_filter=None):
+        self.headers_buff = self.to_str(header_filter).encode("latin-1") + b"\r\n"
+
+
 def http_response_headers(response: Response) -> StatusAndHeaders:
     """Status line and headers as recorded: the body's own length, no transfer framing."""
     try:
@@ -89,7 +97,7 @@ def http_response_headers(response: Response) -> StatusAndHeaders:
             headers.append((name.decode("latin-1"), value.decode("latin-1")))
     headers.append(("Content-Length", str(len(response.body))))
     protocol = getattr(response, "protocol", None) or "HTTP/1.1"
-    return StatusAndHeaders(f"{response.status} {reason}", headers, protocol=protocol)
+    return RawHeaders(f"{response.status} {reason}", headers, protocol=protocol)
 
 
 def http_request_headers(request: Request) -> StatusAndHeaders:
@@ -99,8 +107,7 @@ def http_request_headers(request: Request) -> StatusAndHeaders:
     for name, values in request.headers.items():
         for value in values:
             headers.append((name.decode("latin-1"), value.decode("latin-1")))
-    return StatusAndHeaders(f"{request.method} {target}", headers, protocol="HTTP/1.1",
-                            is_http_request=True)
+    return RawHeaders(f"{request.method} {target}", headers, protocol="HTTP/1.1", is_http_request=True)
 
 
 @dataclass

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from crawler.urls import drop_tracking
-from crawler.warc_source import Answer, ArchiveIndex, origin_of, page_key, url_key
+from crawler.warc_source import Answer, ArchiveIndex, origin_of, page_key, raw_header, url_key
 
 __all__ = ["ReplayServer", "SiteCopy", "SiteCopyError", "convert", "edited_copy", "page_key", "write_copy"]
 
@@ -125,6 +125,7 @@ def _handler(site: SiteCopy) -> type[BaseHTTPRequestHandler]:
                 self._send(404, [("Content-Type", "text/html; charset=utf-8")],
                            b"<html><body>404 Not Found</body></html>", [])
                 return
+            # latin-1 text, the recorded bytes: http.server sends them as they were
             headers = [(k, v) for k, v in page.headers if k.lower() not in SERVER_HEADERS]
             if fault.get("truncate"):
                 self.send_response(page.status)
@@ -209,11 +210,14 @@ class ReplayServer:
 ARCHIVE_NAME = "pages.warc.gz"
 
 
-def write_copy(folder: str | Path, origin: str,
-               pages: Iterable[tuple[str, int, list[tuple[str, str]], bytes]],
+Header = tuple[str, "str | bytes"]
+
+
+def write_copy(folder: str | Path, origin: str, pages: Iterable[tuple[str, int, list[Header], bytes]],
                captured: datetime | None = None, name: str = ARCHIVE_NAME) -> Path:
     """A site copy from pages (path, status, headers, body): `folder/pages.warc.gz`, one response
-    and request record per page, captured at `captured` (default now)."""
+    and request record per page, captured at `captured` (default now). Header values in bytes are
+    recorded as they are, text as UTF-8."""
     from scrapy.http import Headers, Request, Response
     from w3lib.url import safe_url_string
 
@@ -235,16 +239,25 @@ def edited_copy(source: str | Path, folder: str | Path, edit: Callable[[str, byt
     """A copy of a site copy whose HTML pages (status 200) went through `edit(path, body)`."""
     copy = SiteCopy.load(source)
 
-    def pages() -> Iterable[tuple[str, int, list[tuple[str, str]], bytes]]:
+    def pages() -> Iterable[tuple[str, int, list[Header], bytes]]:
         for key in sorted(copy.pages):
             page = copy.answer(key)
             assert page is not None
             body = page.body
             if page.status == 200 and "html" in (page.header("Content-Type") or "text/html"):
                 body = edit(key, body)
-            yield key, page.status, [(k, v) for k, v in page.headers if k.lower() != "content-length"], body
+            yield key, page.status, [(k, raw_header(v)) for k, v in page.headers if k.lower() != "content-length"], body
 
     return write_copy(folder, copy.origin, pages())
+
+
+def _header_bytes(value: str) -> bytes:
+    """A pages.json header value: latin-1 text of the bytes received (as `snapshot` saved them),
+    or text beyond latin-1 written by hand (UTF-8)."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
 
 
 def convert(folder: str | Path, captured: datetime | None = None) -> Path:
@@ -254,9 +267,9 @@ def convert(folder: str | Path, captured: datetime | None = None) -> Path:
     spec = json.loads((folder / "pages.json").read_text(encoding="utf-8"))
     pages = spec["pages"]
 
-    def recorded(page: dict[str, Any]) -> list[tuple[str, str]]:
+    def recorded(page: dict[str, Any]) -> list[Header]:
         ctype = [("Content-Type", page["content_type"])] if page.get("content_type") else []
-        return ctype + list((page.get("headers") or {}).items())
+        return [(k, _header_bytes(v)) for k, v in ctype + list((page.get("headers") or {}).items())]
 
     path = write_copy(folder, spec["origin"], ((key, page["status"], recorded(page), (folder / page["file"]).read_bytes())
                                               for key, page in sorted(pages.items())), captured)
@@ -266,7 +279,7 @@ def convert(folder: str | Path, captured: datetime | None = None) -> Path:
         body = (folder / page["file"]).read_bytes()
         if got is None or got.status != page["status"] or got.body != body \
                 or got.header("Content-Type") != page.get("content_type") \
-                or any(got.header(k) != v for k, v in (page.get("headers") or {}).items()):
+                or any(raw_header(got.header(k) or "") != _header_bytes(v) for k, v in (page.get("headers") or {}).items()):
             copy.index.close()
             path.unlink()
             raise SiteCopyError(f"{folder}: {key} does not read back the same from {path.name}")

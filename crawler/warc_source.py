@@ -29,7 +29,7 @@ from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import BufferedReader
+from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 
 from crawler.urls import drop_tracking
@@ -68,6 +68,38 @@ def url_key(url: str) -> str:
     """One key for every spelling of a URL (percent-encoding, case of host, default port)."""
     parts = urlsplit(url)
     return origin_of(url) + page_key(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+def raw_header(value: str) -> bytes:
+    """A header value of an Answer as the bytes recorded (Answer headers are latin-1 text)."""
+    return value.encode("latin-1")
+
+
+def split_http(block: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers (latin-1 text: the recorded bytes exactly) and payload of an HTTP response
+    block as recorded; warcio's own header parsing reads values as UTF-8 and cannot be undone."""
+    head, _, payload = block.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    headers = []
+    for line in lines[1:]:
+        name, sep, value = line.partition(b":")
+        if sep:
+            headers.append((name.strip().decode("latin-1"), value.strip().decode("latin-1")))
+    return status, headers, payload
+
+
+def decode_payload(payload: bytes, headers: list[tuple[str, str]]) -> tuple[bytes, bool]:
+    """The body under chunked transfer encoding and Content-Encoding; whether the encoding was undone."""
+    values = {k.lower(): v.strip().lower() for k, v in headers}
+    encoding = values.get("content-encoding") or None
+    if encoding and encoding not in BufferedReader.get_supported_decompressors():
+        encoding = None
+    if values.get("transfer-encoding") == "chunked":
+        return ChunkedDataReader(io.BytesIO(payload), decomp_type=encoding).read(), encoding is not None
+    if encoding:
+        return BufferedReader(io.BytesIO(payload), decomp_type=encoding).read(), True
+    return payload, False
 
 
 def parse_warc_date(text: str) -> datetime:
@@ -244,19 +276,18 @@ class ArchiveIndex:
         return Answer(url=url, status=status, headers=headers, body=body, captured=capture.moment)
 
     def read(self, capture: Capture) -> tuple[int, list[tuple[str, str]], bytes]:
-        """Status, headers and decoded body of a response record."""
+        """Status, headers and decoded body of a response record (framing headers replaced)."""
         with self.lock:
             handle = self.sources[capture.source]
             handle.seek(capture.offset)
-            record = next(iter(ArchiveIterator(handle)))
-            http = record.http_headers
-            body = record.content_stream().read()
-        encoding = (http.get_header("Content-Encoding") or "").strip().lower()
-        decoded = not encoding or encoding in BufferedReader.get_supported_decompressors()
-        headers = [(k, v) for k, v in http.headers
+            record = next(iter(ArchiveIterator(handle, no_record_parse=True)))
+            block = record.raw_stream.read()
+        status, headers, payload = split_http(block)
+        body, decoded = decode_payload(payload, headers)
+        headers = [(k, v) for k, v in headers
                    if k.lower() not in FRAMING or (k.lower() == "content-encoding" and not decoded)]
         headers.append(("Content-Length", str(len(body))))
-        return int(http.get_statuscode()), headers, body
+        return status, headers, body
 
     def close(self) -> None:
         for handle in self.sources:
@@ -309,7 +340,7 @@ class ArchiveDownloadHandler(BaseDownloadHandler):
         request.meta[CAPTURED_AT] = answer.captured
         headers = Headers()
         for name, value in answer.headers:
-            headers.appendlist(name, value)
+            headers.appendlist(name, raw_header(value))
         cls = responsetypes.from_args(headers=headers, url=request.url, body=answer.body)
         return cls(url=request.url, status=answer.status, headers=headers, body=answer.body,
                    request=request, protocol="HTTP/1.1")

@@ -41,7 +41,7 @@ def saved_pages(site: str, root: Path = SITES) -> dict[str, dict[str, Any]]:
     for key in copy.pages:
         answer = copy.answer(key)
         pages[key] = {"status": answer.status, "content_type": answer.header("Content-Type"),
-                      "headers": dict(answer.headers), "body": answer.body}
+                      "headers": dict(answer.headers), "body": answer.body}  # headers: latin-1 text of the bytes
     return pages
 
 

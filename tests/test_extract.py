@@ -20,10 +20,11 @@ from scrapy.utils.test import get_crawler
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.archive import CAPTURED_AT
+from crawler.archive import CAPTURED_AT, RawHeaders
 from crawler.cli import spider_classes
 from crawler.mirror import MirrorMap
-from crawler.warc_source import ArchiveDownloadHandler, ArchiveError, ArchiveIndex, archive_files, url_key
+from crawler.warc_source import (ArchiveDownloadHandler, ArchiveError, ArchiveIndex, archive_files, raw_header,
+                                 url_key)
 from tests.support import FIXTURES, crawl, crawler_env, differences, read_lines
 
 ARCHIVES = FIXTURES / "archives"
@@ -279,3 +280,16 @@ def test_archive_files_are_found_in_folders_and_bad_ones_refused(tmp_path):
     (tmp_path / "bad.warc.gz").write_bytes(gzip.compress(b"GET / HTTP/1.1\r\n\r\n"))
     with pytest.raises(ArchiveError):
         ArchiveIndex([tmp_path / "bad.warc.gz"])
+
+
+@pytest.mark.parametrize("raw", [b"text/html", "https://x.ir/خبر".encode(), "café".encode("latin-1"),
+                                 "café".encode(), b"\xff\xfe", b""])
+def test_header_bytes_come_back_as_recorded(tmp_path, raw):
+    with open(tmp_path / "h.warc.gz", "wb") as f:
+        w = WARCWriter(f, gzip=True)
+        head = RawHeaders("302 Found", [("Location", raw.decode("latin-1")), ("Content-Length", "0")],
+                          protocol="HTTP/1.1")  # written byte for byte, as crawler.archive records
+        w.write_record(w.create_warc_record(f"{ORIGIN}/h", "response", payload=io.BytesIO(b""), length=0,
+                                            http_headers=head))
+    answer = ArchiveIndex([tmp_path]).answer(f"{ORIGIN}/h")
+    assert answer.status == 302 and raw_header(answer.header("Location")) == raw
