@@ -107,7 +107,8 @@ def http_request_headers(request: Request) -> StatusAndHeaders:
     for name, values in request.headers.items():
         for value in values:
             headers.append((name.decode("latin-1"), value.decode("latin-1")))
-    return RawHeaders(f"{request.method} {target}", headers, protocol="HTTP/1.1", is_http_request=True)
+    # warcio takes the method for the "protocol" of a request line: the version goes in the line
+    return RawHeaders(f"{request.method} {target} HTTP/1.1", headers, is_http_request=True)
 
 
 @dataclass

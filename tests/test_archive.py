@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive import salvage, salvage_all
 from crawler.cli import spider_classes
 from crawler.replay import ReplayServer, SiteCopy
 from tests.support import QUICK, SITES, crawl, crawler_env, expected_items, read_lines
@@ -203,21 +202,3 @@ def test_sigkill_leaves_no_bad_archive_and_the_next_run_keeps_what_was_fetched(t
     assert warcio_check(finals).returncode == 0
     killed = [r for r in records(finals[0]) if r[0] == "response"]
     assert len(killed) >= 10  # what the killed run fetched before the kill, kept
-
-
-def test_salvage_keeps_complete_records_up_to_a_cut(tmp_path, archived):
-    source = archived["archives"][0]
-    data = source.read_bytes()
-    part = tmp_path / f".{source.name}.123.part"
-    part.write_bytes(data[: len(data) * 2 // 3])  # the kill landed inside a record
-    whole = len([r for r in records(source)])
-    saved = salvage(part)
-    assert saved == tmp_path / source.name and not part.exists()
-    assert warcio_check([saved]).returncode == 0
-    assert 0 < len(records(saved)) < whole
-    empty = tmp_path / ".2026-01-01T000000Z.warc.gz.9.part"
-    empty.write_bytes(data[:20])  # not even one record
-    assert salvage(empty) is None and not empty.exists()
-    with pytest.raises(ValueError):
-        salvage(tmp_path / "not-a-part.warc.gz")
-    assert salvage_all(tmp_path.parent, tmp_path.name) == []
