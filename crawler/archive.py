@@ -200,7 +200,7 @@ class ArchiveRecorder:
             self.stats.inc_value("archive/bytes", len(response.body))
         return response
 
-    def spider_closed(self, spider: Any = None, reason: str = "finished") -> None:
+    def spider_closed(self, spider: Any = None, reason: str = "finished", **_: Any) -> None:
         """Any close reason: an interrupted crawl keeps the archive of what it fetched."""
         path = self.file.commit()
         if self.stats is not None:
