@@ -42,6 +42,17 @@ def members(path: Path) -> int:
     return count
 
 
+def whole_members(data: bytes) -> bool:
+    """Every gzip member complete (a record cut short is not)."""
+    while data:
+        d = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        d.decompress(data)
+        if not d.eof:
+            return False
+        data = d.unused_data
+    return True
+
+
 def page(status: int = 200, body: bytes = b"<html><body>x</body></html>", **headers: str) -> Response:
     request = Request(URL, headers={"User-Agent": "library-news-crawler/1.0", "Accept-Encoding": "gzip"})
     return HtmlResponse(URL, status=status, body=body, headers=headers or {"Content-Type": "text/html"},
@@ -117,6 +128,7 @@ def test_the_recorder_archives_responses_and_commits_when_the_spider_closes(tmp_
     assert recorder.process_response(response.request, response) is response
     assert isinstance(response.request.meta[CAPTURED_AT], datetime)
     assert response.request.meta[CAPTURED_AT].microsecond == 0
+    assert response.request.meta[CAPTURED_AT].tzinfo == timezone.utc
     final = tmp_path / "kyzylorda" / "2026-11-22T031500Z.warc.gz"
     assert not final.exists()
     crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="shutdown")
@@ -125,6 +137,7 @@ def test_the_recorder_archives_responses_and_commits_when_the_spider_closes(tmp_
     assert crawler.stats.get_value("archive/bytes") == len(response.body)
     assert crawler.stats.get_value("archive/file") == str(final)
     assert crawler.stats.get_value("archive/file_bytes") == final.stat().st_size
+    assert "isPartOf: kyzylorda/2026-11-22T031500Z" in read(final)[0][3].decode()
     flat = get_crawler(cls, {"ARCHIVE_DIR": str(tmp_path / "flat"), "ARCHIVE_SITE_FOLDERS": False})
     flat_recorder = ArchiveRecorder.from_crawler(flat)
     assert flat_recorder.file.path.parent == tmp_path / "flat" and flat_recorder.file.path.name.endswith(".warc.gz")
@@ -147,6 +160,7 @@ def test_salvage_keeps_complete_records_up_to_a_cut(tmp_path):
     part.write_bytes(data[: len(data) * 2 // 3])  # the kill landed inside a record
     saved = salvage(part)
     assert saved == tmp_path / source.name and not part.exists()
+    assert len(saved.read_bytes()) < len(data) * 2 // 3 and whole_members(saved.read_bytes())
     kept = read(saved)
     assert 3 < len(kept) < 13 and all(r[0] in ("warcinfo", "response", "request") for r in kept)
     assert saved.read_bytes() == data[: len(saved.read_bytes())]  # records copied as they were

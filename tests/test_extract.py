@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from scrapy.http import Request
+from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -24,7 +24,7 @@ from crawler.archive import CAPTURED_AT, RawHeaders
 from crawler.cli import spider_classes
 from crawler.mirror import MirrorMap
 from crawler.warc_source import (ArchiveDownloadHandler, ArchiveError, ArchiveIndex, archive_files, raw_header,
-                                 url_key)
+                                 shared_index, url_key)
 from tests.support import FIXTURES, crawl, crawler_env, differences, read_lines
 
 ARCHIVES = FIXTURES / "archives"
@@ -251,8 +251,13 @@ def test_the_download_handler_answers_from_the_archive_and_404_for_the_rest(tmp_
     got = asyncio.run(handler.download_request(request))
     assert got.status == 200 and "Кітапхана" in got.text and got.request is request
     assert request.meta[CAPTURED_AT] == datetime(2026, 2, 20, 6, 0, 3, tzinfo=timezone.utc)
+    assert got.headers["Content-Type"] == b"text/html; charset=utf-8" and got.headers.get("Content-Encoding") is None
+    assert got.url == f"{ORIGIN}/gz" and got.protocol == "HTTP/1.1"
     missing = asyncio.run(handler.download_request(Request(f"{ORIGIN}/robots.txt")))
     assert missing.status == 404 and CAPTURED_AT not in missing.request.meta
+    assert missing.body == b"<html><body>404 Not Found (not in the archive)</body></html>"
+    assert missing.headers["Content-Type"] == b"text/html; charset=utf-8" and missing.url == f"{ORIGIN}/robots.txt"
+    assert isinstance(missing, HtmlResponse)
     assert crawler.stats.get_value("archive/answered") == crawler.stats.get_value("archive/missing") == 1
 
 
@@ -268,6 +273,26 @@ def test_mirror_urls_map_back_to_the_live_origin(tmp_path):
     index = ArchiveIndex([tmp_path], mirror.to_live)
     assert index.answer(f"{ORIGIN}/kz/news/").body == b"<p>list</p>"
     assert url_key(f"{ORIGIN}/kz/news/") in index.captures
+    (tmp_path / "map.json").write_text(json.dumps({ORIGIN: "http://127.0.0.1:8704"}), encoding="utf-8")
+    files = [str(tmp_path / "m.warc.gz")]
+    shared = shared_index(files, str(tmp_path / "map.json"))
+    assert shared is shared_index(files, str(tmp_path / "map.json")) is not shared_index(files)
+    assert shared.answer(f"{ORIGIN}/kz/news/").body == b"<p>list</p>"
+    assert shared_index(files).answer(f"{ORIGIN}/kz/news/") is None
+    crawler = get_crawler(settings_dict={"ARCHIVE_SOURCES": files, "MIRROR_MAP": str(tmp_path / "map.json")})
+    assert ArchiveDownloadHandler(crawler).index is shared
+
+
+def test_a_whole_file_gzip_archive_starting_with_pages_is_indexed_once(tmp_path):
+    plain = io.BytesIO()
+    w = WARCWriter(plain, gzip=False)
+    response(w, f"{ORIGIN}/one", "2026-02-20T06:00:00Z", "200 OK", b"<p>1</p>")
+    response(w, f"{ORIGIN}/two", "2026-02-20T06:00:01Z", "200 OK", b"<p>2</p>")
+    (tmp_path / "w.warc.gz").write_bytes(gzip.compress(plain.getvalue()))
+    index = ArchiveIndex([tmp_path / "w.warc.gz"])
+    assert len(index) == 2 and len(index.sources) == 1 and len(index.by_uri_date) == len(index.by_digest) == 2
+    assert index.captures[url_key(f"{ORIGIN}/one")][0].source == 0
+    assert index.answer(f"{ORIGIN}/two").body == b"<p>2</p>"
 
 
 def test_archive_files_are_found_in_folders_and_bad_ones_refused(tmp_path):

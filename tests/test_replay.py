@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from crawler.replay import ReplayServer, SiteCopy, SiteCopyError, convert, edited_copy
+from crawler.replay import ReplayServer, SiteCopy, SiteCopyError, convert, edited_copy, write_copy
 from tests.support import SITES, crawl, crawler_env
 
 ORIGIN = "https://gilan.iranpl.ir"
@@ -97,18 +97,19 @@ def test_a_folder_without_archives_or_with_two_origins_is_no_site_copy(tmp_path)
 
 
 def test_edited_copy_changes_html_pages_only(tmp_path):
-    edited = edited_copy(SITES / "travinh", tmp_path / "travinh", lambda key, body: body.replace(b"<body", b"<body data-x=1"))
-    source, copy = SiteCopy.load(SITES / "travinh"), SiteCopy.load(edited.parent)
-    assert copy.pages == source.pages
-    changed = 0
-    for key, page in source.pages.items():
-        before, after = source.answer(key), copy.answer(key)
-        if page["status"] == 200 and "html" in (before.header("Content-Type") or ""):
-            changed += after.body != before.body
-            assert after.body == before.body.replace(b"<body", b"<body data-x=1")
-        else:
-            assert after.body == before.body
-    assert changed > 10
+    write_copy(tmp_path / "src", ORIGIN, [
+        ("/a", 200, [("Content-Type", "text/html"), ("X-Kept", "1")], b"<p>a</p>"),
+        ("/b", 200, [], b"<p>b</p>"),  # no type: taken for HTML
+        ("/f.pdf", 200, [("Content-Type", "application/pdf")], b"%PDF"),
+        ("/gone", 404, [("Content-Type", "text/html")], b"<p>404</p>"),
+    ])
+    edited = edited_copy(tmp_path / "src", tmp_path / "dst", lambda key, body: body + key.encode())
+    copy = SiteCopy.load(edited.parent)
+    assert copy.pages == SiteCopy.load(tmp_path / "src").pages
+    assert {k: copy.answer(k).body for k in copy.pages} == {
+        "/a": b"<p>a</p>/a", "/b": b"<p>b</p>/b", "/f.pdf": b"%PDF", "/gone": b"<p>404</p>"}
+    a = copy.answer("/a")
+    assert a.headers == [("Content-Type", "text/html"), ("X-Kept", "1"), ("Content-Length", "10")]
 
 
 def test_snapshot_saves_a_site_as_an_archive_that_replays(tmp_path):
