@@ -202,3 +202,24 @@ def test_sigkill_leaves_no_bad_archive_and_the_next_run_keeps_what_was_fetched(t
     assert warcio_check(finals).returncode == 0
     killed = [r for r in records(finals[0]) if r[0] == "response"]
     assert len(killed) >= 10  # what the killed run fetched before the kill, kept
+
+
+def test_an_interrupted_run_keeps_the_archive_of_what_it_fetched(tmp_path):
+    copy = SiteCopy.load(SITES / "gilan")
+    with ReplayServer([copy]) as server:
+        copy.faults.update({key: {"delay": 0.2} for key in copy.pages})
+        cmd = [sys.executable, "-m", "crawler", "crawl", "gilan", "--mirror", str(server.write_map(tmp_path / "m.json")),
+               "--output-dir", str(tmp_path / "out"), "--state", str(tmp_path / "s.sqlite"), "--archive-dir",
+               str(tmp_path / "arch"), *QUICK]
+        proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                env=crawler_env(), text=True)
+        deadline = time.time() + 60
+        while len(copy.requests) < 8 and time.time() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    (archive,) = (tmp_path / "arch" / "gilan").glob("*.warc.gz")
+    assert not list((tmp_path / "arch" / "gilan").glob(".*")), err[-2000:]
+    assert warcio_check([archive]).returncode == 0
+    fetched = [r for r in records(archive) if r[0] == "response"]
+    assert 8 <= len(fetched) < len(copy.pages)
