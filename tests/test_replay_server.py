@@ -115,7 +115,7 @@ def test_mirror_map_file_and_two_sites_on_two_ports(copy, tmp_path):
         assert get(server, "/")[0].status == 200
 
 
-def test_convert_command_in_process(tmp_path, capsys):
+def test_replay_main_converts_in_process(tmp_path, capsys):
     folder = tmp_path / "copies" / "gilan"
     folder.mkdir(parents=True)
     (folder / "0.body").write_bytes(b"<p>x</p>")
