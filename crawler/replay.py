@@ -246,7 +246,8 @@ def edited_copy(source: str | Path, folder: str | Path, edit: Callable[[str, byt
             body = page.body
             if page.status == 200 and "html" in (page.header("Content-Type") or "text/html"):
                 body = edit(key, body)
-            yield key, page.status, [(k, raw_header(v)) for k, v in page.headers if k.lower() != "content-length"], body
+            # (the recorder writes Content-Length of the body it records, whatever the headers say)
+            yield key, page.status, [(k, raw_header(v)) for k, v in page.headers], body
 
     return write_copy(folder, copy.origin, pages())
 

@@ -258,7 +258,9 @@ def test_the_download_handler_answers_from_the_archive_and_404_for_the_rest(tmp_
     assert missing.body == b"<html><body>404 Not Found (not in the archive)</body></html>"
     assert missing.headers["Content-Type"] == b"text/html; charset=utf-8" and missing.url == f"{ORIGIN}/robots.txt"
     assert isinstance(missing, HtmlResponse)
-    assert crawler.stats.get_value("archive/answered") == crawler.stats.get_value("archive/missing") == 1
+    down = asyncio.run(handler.download_request(Request(f"{ORIGIN}/down")))
+    assert (down.status, down.body) == (500, b"oops")
+    assert (crawler.stats.get_value("archive/answered"), crawler.stats.get_value("archive/missing")) == (2, 1)
 
 
 def test_mirror_urls_map_back_to_the_live_origin(tmp_path):
@@ -293,6 +295,29 @@ def test_a_whole_file_gzip_archive_starting_with_pages_is_indexed_once(tmp_path)
     assert len(index) == 2 and len(index.sources) == 1 and len(index.by_uri_date) == len(index.by_digest) == 2
     assert index.captures[url_key(f"{ORIGIN}/one")][0].source == 0
     assert index.answer(f"{ORIGIN}/two").body == b"<p>2</p>"
+
+
+def test_revisits_find_their_original_in_another_file(tmp_path):
+    with open(tmp_path / "a.warc.gz", "wb") as f:
+        w = WARCWriter(f, gzip=True)
+        original = w.create_warc_record(f"{ORIGIN}/x", "response", payload=io.BytesIO(b"<p>x</p>"), length=8,
+                                        http_headers=http("200 OK", [("Content-Type", "text/html")]),
+                                        warc_headers_dict={"WARC-Date": "2026-02-20T06:00:00Z"})
+        w.write_record(original)
+    digest = original.rec_headers.get_header("WARC-Payload-Digest")
+    plain = io.BytesIO()
+    w = WARCWriter(plain, gzip=False)
+    w.write_record(w.create_revisit_record(f"{ORIGIN}/x", digest, f"{ORIGIN}/x", "2026-02-20T06:00:00Z",
+                                           http_headers=http("200 OK", [("Content-Type", "text/html")]),
+                                           warc_headers_dict={"WARC-Date": "2026-02-21T06:00:00Z"}))
+    bare = w.create_warc_record(f"{ORIGIN}/y", "revisit", http_headers=http("200 OK", []),
+                                warc_headers_dict={"WARC-Date": "2026-02-21T06:00:01Z"})
+    bare.rec_headers.replace_header("WARC-Payload-Digest", digest)
+    w.write_record(bare)
+    (tmp_path / "b.warc.gz").write_bytes(gzip.compress(plain.getvalue()))  # whole-file gzip: read twice
+    index = ArchiveIndex([tmp_path])
+    x, y = index.answer(f"{ORIGIN}/x"), index.answer(f"{ORIGIN}/y")
+    assert (x.body, x.captured.day, y.body) == (b"<p>x</p>", 21, b"<p>x</p>")
 
 
 def test_archive_files_are_found_in_folders_and_bad_ones_refused(tmp_path):
