@@ -6,6 +6,7 @@ import http.client
 import json
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
@@ -70,6 +71,21 @@ def test_convert_writes_an_archive_that_serves_every_page_as_saved(tmp_path):
         tracked = get(base, "/gone?utm_source=feed")
         assert tracked.status == 404 and tracked.body == b"<h1>404</h1>"
     assert copy.requests[-1] == "/gone" and "/nowhere" in copy.requests
+
+
+def test_convert_keeps_the_capture_time_given_and_refuses_what_would_not_read_back(tmp_path):
+    former_copy(tmp_path / "gilan")
+    when = datetime(2025, 5, 1, 12, 0, tzinfo=timezone.utc)
+    convert(tmp_path / "gilan", captured=when)
+    assert SiteCopy.load(tmp_path / "gilan").answer("/gone").captured == when
+    former_copy(tmp_path / "framed")
+    spec = json.loads((tmp_path / "framed" / "pages.json").read_text(encoding="utf-8"))
+    spec["pages"]["/"]["headers"] = {"Transfer-Encoding": "chunked"}  # framing: not kept in an archive
+    (tmp_path / "framed" / "pages.json").write_text(json.dumps(spec), encoding="utf-8")
+    before = sorted(p.name for p in (tmp_path / "framed").iterdir())
+    with pytest.raises(SiteCopyError, match="does not read back the same"):
+        convert(tmp_path / "framed")
+    assert sorted(p.name for p in (tmp_path / "framed").iterdir()) == before  # nothing lost
 
 
 def test_convert_command_finds_the_folders_and_says_when_there_are_none(tmp_path):
