@@ -310,6 +310,9 @@ def test_revisits_find_their_original_in_another_file(tmp_path):
     w.write_record(w.create_revisit_record(f"{ORIGIN}/x", digest, f"{ORIGIN}/x", "2026-02-20T06:00:00Z",
                                            http_headers=http("200 OK", [("Content-Type", "text/html")]),
                                            warc_headers_dict={"WARC-Date": "2026-02-21T06:00:00Z"}))
+    w.write_record(w.create_revisit_record(f"{ORIGIN}/z", "sha1:NOTTHEDIGEST", f"{ORIGIN}/x", "2026-02-20T06:00:00Z",
+                                           http_headers=http("200 OK", [("Content-Type", "text/html")]),
+                                           warc_headers_dict={"WARC-Date": "2026-02-21T06:00:02Z"}))
     bare = w.create_warc_record(f"{ORIGIN}/y", "revisit", http_headers=http("200 OK", []),
                                 warc_headers_dict={"WARC-Date": "2026-02-21T06:00:01Z"})
     bare.rec_headers.replace_header("WARC-Payload-Digest", digest)
@@ -318,6 +321,7 @@ def test_revisits_find_their_original_in_another_file(tmp_path):
     index = ArchiveIndex([tmp_path])
     x, y = index.answer(f"{ORIGIN}/x"), index.answer(f"{ORIGIN}/y")
     assert (x.body, x.captured.day, y.body) == (b"<p>x</p>", 21, b"<p>x</p>")
+    assert index.answer(f"{ORIGIN}/z").body == b"<p>x</p>"  # found by what it refers to, not by digest
 
 
 def test_archive_files_are_found_in_folders_and_bad_ones_refused(tmp_path):

@@ -82,8 +82,15 @@ def test_body_faults_replace_the_page(copy):
 def test_truncate_reset_and_delay(copy):
     copy.faults.update({"/": {"truncate": 0.5}, "/old.html": {"reset": True}, "/slow": {"delay": 0.01}})
     with ReplayServer([copy]) as server:
+        host = server.mirror[ORIGIN].split("//", 1)[1]
+        conn = http.client.HTTPConnection(host, timeout=10)
+        conn.request("GET", "/")
+        truncated = conn.getresponse()
+        assert truncated.getheader("Content-Type") == "text/html; charset=utf-8"
+        assert truncated.getheader("Content-Length") == str(len(PAGE))  # announced whole, sent half
         with pytest.raises(http.client.IncompleteRead) as cut:
-            get(server, "/")
+            truncated.read()
+        conn.close()
         with pytest.raises(ConnectionResetError):  # a reset, not a close
             get(server, "/old.html")
         slow, _ = get(server, "/slow")
@@ -126,5 +133,6 @@ def test_replay_main_converts_in_process(tmp_path, capsys):
     assert SiteCopy.load(folder).answer("/").body == b"<p>x</p>"
     assert main(["convert", str(folder)]) == 1
     assert "no pages.json folder found" in capsys.readouterr().err
+    assert main(["convert", str(folder / "pages.warc.gz")]) == 1  # a file is no folder of copies
     with pytest.raises(SystemExit):
         main([])
