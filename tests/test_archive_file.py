@@ -82,6 +82,9 @@ def test_response_headers_keep_the_body_framing_honest():
     assert head.get_header("Content-Length") == "3"
     assert [v for k, v in head.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
     assert http_response_headers(page(599)).statusline == "599 Unknown"
+    bare = Response(URL, status=200, body=b"x")
+    assert bare.protocol is None and http_response_headers(bare).protocol == "HTTP/1.1"
+    assert http_response_headers(Response(URL, body=b"", protocol="HTTP/1.0")).protocol == "HTTP/1.0"
     assert http_response_headers(page(404)).statusline == "404 Not Found"
     request = http_request_headers(Request("https://x.kz/a/b?c=1&d=2", headers={"Accept": "text/html"}))
     assert request.to_str().startswith("GET /a/b?c=1&d=2 HTTP/1.1\r\nHost: x.kz\r\n")
@@ -90,7 +93,7 @@ def test_response_headers_keep_the_body_framing_honest():
 
 
 def test_archive_file_records_each_exchange_and_appears_only_on_commit(tmp_path):
-    final = tmp_path / "kyzylorda" / "run.warc.gz"
+    final = tmp_path / "deep" / "er" / "kyzylorda" / "run.warc.gz"
     archive = ArchiveFile(final, "kyzylorda", "run")
     body = gzip.compress("<html>Кітапхана</html>".encode())
     response = page(200, body, **{"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"})
@@ -102,6 +105,7 @@ def test_archive_file_records_each_exchange_and_appears_only_on_commit(tmp_path)
     assert members(final) == 5  # gzip per record
     records = read(final)
     assert [r[0] for r in records] == ["warcinfo", "response", "request", "response", "request"]
+    assert records[0][1].get_header("WARC-Filename") == "run.warc.gz"
     info = records[0][3].decode()
     assert "software: library-news-crawler/1.0.0" in info and "isPartOf: kyzylorda/run" in info
     kind, headers, http, decoded = records[1]

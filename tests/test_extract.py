@@ -162,7 +162,7 @@ def write_archive(path: Path, gzip_records: bool = True) -> None:
         w.write_record(w.create_warcinfo_record(path.name, {"software": "test-archiver/1"}))
         # captured three times: a page, a later 503, a revisit in between
         response(w, f"{ORIGIN}/a", "2026-02-20T06:00:00Z", "200 OK", b"<p>first</p>")
-        response(w, f"{ORIGIN}/a", "2026-02-20T06:00:09Z", "503 Service Unavailable", b"busy")
+        response(w, f"{ORIGIN}/a", "2026-02-20T06:00:09Z", "500 Internal Server Error", b"busy")
         first = w.create_warc_record(f"{ORIGIN}/b", "response", payload=io.BytesIO(b"<p>b</p>"), length=8,
                                      http_headers=http("200 OK", [("Content-Type", "text/html")]),
                                      warc_headers_dict={"WARC-Date": "2026-02-20T06:00:01Z"})
@@ -186,6 +186,15 @@ def write_archive(path: Path, gzip_records: bool = True) -> None:
                  [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip"),
                   ("Transfer-Encoding", "chunked")])
         # percent-encoding spelled otherwise than our canonical URLs, and a redirect
+        # gzip without chunks; an encoding no reader knows (kept as it is, its header too)
+        response(w, f"{ORIGIN}/gz2", "2026-02-20T06:00:03Z", "200 OK", gzip.compress(b"<p>gz</p>"),
+                 [("Content-Type", "text/html"), ("Content-Encoding", "gzip")])
+        response(w, f"{ORIGIN}/odd", "2026-02-20T06:00:03Z", "200 OK", b"\x00odd",
+                 [("Content-Type", "text/html"), ("Content-Encoding", "x-odd")])
+        # a response record with no HTTP in it (a crawler's DNS lookup), among the others
+        w.write_record(w.create_warc_record("dns:kitapkhana.kz", "response", payload=io.BytesIO(b"1.2.3.4"),
+                                            length=7, warc_content_type="text/dns",
+                                            warc_headers_dict={"WARC-Date": "2026-02-20T06:00:03Z"}))
         response(w, f"{ORIGIN}/kz/%d0%b0", "2026-02-20T06:00:04Z", "301 Moved Permanently", b"",
                  [("Location", f"{ORIGIN}/a"), ("Content-Length", "0")])
         w.write_record(w.create_warc_record("urn:x:log", "resource", payload=io.BytesIO(b"done"), length=4,
@@ -231,6 +240,10 @@ def test_chunked_and_gzip_bodies_are_decoded_and_their_framing_dropped(index):
     assert gz.header("Content-Encoding") is None and gz.header("Transfer-Encoding") is None
     assert gz.header("Content-Length") == str(len(gz.body))
     assert gz.header("Content-Type") == "text/html; charset=utf-8"
+    plain_gzip = index.answer(f"{ORIGIN}/gz2")
+    assert plain_gzip.body == b"<p>gz</p>" and plain_gzip.header("Content-Encoding") is None
+    odd = index.answer(f"{ORIGIN}/odd")
+    assert odd.body == b"\x00odd" and odd.header("Content-Encoding") == "x-odd"
 
 
 def test_url_spellings_meet_and_missing_pages_are_none(index):
@@ -239,8 +252,9 @@ def test_url_spellings_meet_and_missing_pages_are_none(index):
     assert index.answer(f"{ORIGIN}/a?utm_source=x").body == b"<p>first</p>"
     assert index.answer(f"{ORIGIN}/nowhere") is None
     assert index.origins() == {ORIGIN}
-    assert index.skipped == {"warcinfo": 1, "resource": 1, "metadata": 1}
-    assert len(index) == 8
+    assert index.skipped == {"warcinfo": 1, "resource": 1, "metadata": 1, "not_http": 1}
+    assert index.answer("dns:kitapkhana.kz") is None
+    assert len(index) == 10
 
 
 def test_the_download_handler_answers_from_the_archive_and_404_for_the_rest(tmp_path):
@@ -324,11 +338,23 @@ def test_revisits_find_their_original_in_another_file(tmp_path):
     assert index.answer(f"{ORIGIN}/z").body == b"<p>x</p>"  # found by what it refers to, not by digest
 
 
+def test_origins_and_keys_of_urls():
+    from crawler.warc_source import origin_of, page_key
+
+    assert origin_of("HTTP://A.vn:80/x") == "http://a.vn" and origin_of("https://a.vn:443") == "https://a.vn"
+    assert origin_of("http://127.0.0.1:8704/x") == "http://127.0.0.1:8704"
+    assert origin_of("https://a.vn:80/x") == "https://a.vn:80" and origin_of("http://a.vn:443/") == "http://a.vn:443"
+    assert url_key("https://a.vn") == "https://a.vn/" == url_key("https://a.vn/#x")
+    assert page_key("/%FF%D8%AE?q=%FF") == "/\ufffdخ?q=\ufffd" and page_key("") == "/"
+
+
 def test_archive_files_are_found_in_folders_and_bad_ones_refused(tmp_path):
     (tmp_path / "x" / "y").mkdir(parents=True)
     for name in ("x/a.warc.gz", "x/y/b.warc", ".hidden.warc.gz", "x/notes.txt", "x/.c.warc.gz.1.part"):
         (tmp_path / name).write_bytes(b"")
     assert archive_files([tmp_path]) == [tmp_path / "x" / "a.warc.gz", tmp_path / "x" / "y" / "b.warc"]
+    assert archive_files([tmp_path / "x" / "y", tmp_path / "x", tmp_path / "x" / "a.warc.gz"]) == [
+        tmp_path / "x" / "y" / "b.warc", tmp_path / "x" / "a.warc.gz"]  # each once, in the order named
     with pytest.raises(ArchiveError):
         archive_files([tmp_path / "missing"])
     (tmp_path / "bad.warc.gz").write_bytes(gzip.compress(b"GET / HTTP/1.1\r\n\r\n"))
