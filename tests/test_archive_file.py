@@ -114,6 +114,7 @@ def test_archive_file_records_each_exchange_and_appears_only_on_commit(tmp_path)
     assert headers.get_header("WARC-Payload-Digest").startswith("sha1:")
     assert http.get_header("Content-Encoding") == "gzip" and decoded.decode() == "<html>Кітапхана</html>"
     request_headers = records[2][1]
+    assert request_headers.get_header("WARC-Date") == "2026-11-22T03:15:07Z"  # the fetch time, both records
     assert request_headers.get_header("WARC-Concurrent-To") == headers.get_header("WARC-Record-ID")
     assert records[2][2].get_header("User-Agent") == "library-news-crawler/1.0"
     assert records[2][2].protocol == "GET" and records[2][2].statusline == "/kz/news/1-x.html HTTP/1.1"

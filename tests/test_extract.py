@@ -357,6 +357,9 @@ def test_archive_files_are_found_in_folders_and_bad_ones_refused(tmp_path):
         tmp_path / "x" / "y" / "b.warc", tmp_path / "x" / "a.warc.gz"]  # each once, in the order named
     with pytest.raises(ArchiveError):
         archive_files([tmp_path / "missing"])
+    (tmp_path / "empty.warc").write_bytes(b"")
+    with pytest.raises(ArchiveError, match="no WARC record"):
+        ArchiveIndex([tmp_path / "empty.warc"])
     (tmp_path / "bad.warc.gz").write_bytes(gzip.compress(b"GET / HTTP/1.1\r\n\r\n"))
     with pytest.raises(ArchiveError):
         ArchiveIndex([tmp_path / "bad.warc.gz"])
