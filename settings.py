@@ -30,7 +30,11 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.BackoffRetryMiddleware": 550,
+    # every response as received, into DIR/<site>/<run>.warc.gz (off unless ARCHIVE_DIR is set)
+    "crawler.archive.ArchiveRecorder": 950,
 }
+ARCHIVE_DIR = None
+ARCHIVE_RUN = None
 
 # Live origins fetched from local mirrors (a JSON map file; see crawler/mirror.py).
 MIRROR_MAP = None

@@ -12,8 +12,9 @@ them all). The page's <link rel=canonical> names the new URL.
 Work is done on strings: each template page is parsed once with lxml, marked with placeholders
 and serialized once; clones are placeholder replacements, so 50,000 articles take seconds.
 
-The result is a folder per size: <work>/n<N>/<site>/pages.json, which crawler.replay serves
-(bodies of synthetic articles are shared between sizes: <work>/articles/<site>/<id>.body).
+The result is a folder per size: <work>/n<N>/<site>/pages.warc.gz, a site copy that
+crawler.replay serves (bodies of synthetic articles are made once for all sizes:
+<work>/articles/<site>/<id>.body).
 """
 from __future__ import annotations
 
@@ -29,11 +30,12 @@ import jdatetime
 import lxml.html
 from lxml import etree
 
-from crawler.replay import page_key
+from crawler.replay import SiteCopy, page_key, write_copy
+from crawler.warc_source import raw_header
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SITES_DIR = PROJECT_ROOT / "tests" / "fixtures" / "sites"
-BUILD_VERSION = 3  # bump when the generated pages change: cached builds are redone
+BUILD_VERSION = 4  # bump when the generated pages change: cached builds are redone
 
 KK_MONTHS = ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз",
              "қыркүйек", "қазан", "қараша", "желтоқсан"]
@@ -176,10 +178,23 @@ def _slug(spec: SiteSpec, path: str) -> str:
     return last or "news"
 
 
+def saved_site(site: str) -> dict:
+    """A saved site copy as {"origin", "pages": {path: {"status", "content_type", "headers", "body"}}}."""
+    copy = SiteCopy.load(SITES_DIR / site)
+    pages = {}
+    for key in copy.pages:
+        page = copy.answer(key)
+        assert page is not None
+        pages[key] = {"status": page.status, "content_type": page.header("Content-Type"),
+                      "headers": [(k, raw_header(v)) for k, v in page.headers if k.lower() != "content-length"],
+                      "body": page.body}
+    copy.index.close()
+    return {"origin": copy.origin, "pages": pages}
+
+
 def load_site(spec: SiteSpec) -> tuple[dict, list[ArticleTemplate], bytes, bytes, bytes, list[str], list[str]]:
     """The saved copy, its article templates, the listing template and word lists for variation."""
-    folder = SITES_DIR / spec.name
-    saved = json.loads((folder / "pages.json").read_text(encoding="utf-8"))
+    saved = saved_site(spec.name)
     templates: list[ArticleTemplate] = []
     title_words: list[str] = []
     body_words: list[str] = []
@@ -187,7 +202,7 @@ def load_site(spec: SiteSpec) -> tuple[dict, list[ArticleTemplate], bytes, bytes
         key = page_key(path)
         if page["status"] != 200 or not spec.article_path.search(key.split("?")[0]):
             continue
-        raw = (folder / page["file"]).read_bytes()
+        raw = page["body"]
         if raw.lstrip()[:4] == b"%PDF":
             continue
         root = lxml.html.fromstring(raw.decode(spec.encoding, errors="replace"))
@@ -209,7 +224,7 @@ def load_site(spec: SiteSpec) -> tuple[dict, list[ArticleTemplate], bytes, bytes
         templates.append(ArticleTemplate(key, _slug(spec, key), _serialize(root, spec.encoding, raw), len(raw)))
     listing = saved["pages"].get(spec.listing) or saved["pages"][next(
         p for p in saved["pages"] if page_key(p) == spec.listing)]
-    listing_raw = (folder / listing["file"]).read_bytes()
+    listing_raw = listing["body"]
     root = lxml.html.fromstring(listing_raw.decode(spec.encoding, errors="replace"))
     for css in spec.drop:
         for element in _css(root, css):
@@ -341,9 +356,8 @@ def _build_listing(work: Path, folder: Path, spec: SiteSpec, loaded, count: int,
     articles = json.loads((work / "articles" / spec.name / "index.json").read_text(encoding="utf-8"))
     ctype = saved["pages"][spec.listing]["content_type"] if spec.listing in saved["pages"] else "text/html"
     pages: dict[str, dict] = {}
-    original = SITES_DIR / spec.name
     for path, page in saved["pages"].items():
-        pages[path] = dict(page, file=str((original / page["file"]).resolve()))
+        pages[path] = dict(page)
     # the original listing series is replaced by the synthetic one
     for path in list(pages):
         key = page_key(path)
@@ -360,8 +374,8 @@ def _build_listing(work: Path, folder: Path, spec: SiteSpec, loaded, count: int,
                 href = origin + href
             entries.append(entry_html.replace(b"@@HREF@@", href.encode()).replace(
                 b"@@TITLE@@", _enc(_esc(title), spec.encoding)))
-            pages[path] = {"file": f"../../articles/{spec.name}/{i:06d}.body", "status": 200,
-                           "content_type": _article_ctype(saved, spec), "headers": {}}
+            pages[path] = {"file": work / "articles" / spec.name / f"{i:06d}.body", "status": 200,
+                           "headers": [("Content-Type", _article_ctype(saved, spec))]}
         window = sorted({1, n - 1, n + 1, last, *range(n - 2, n + 3)} - {n})
         units = []
         for m in window:
@@ -369,11 +383,11 @@ def _build_listing(work: Path, folder: Path, spec: SiteSpec, loaded, count: int,
                 href = (origin if absolute_links else "") + spec.page_path(m)
                 units.append(unit_html.replace(b"@@HREF@@", href.encode()).replace(b"@@N@@", str(m).encode()))
         html = listing_html.replace(b"@@ENTRIES@@", b"".join(entries)).replace(b"@@PAGER@@", b"".join(units))
-        name = f"listing-{n:05d}.body"
-        (site_dir / name).write_bytes(html)
-        pages[spec.page_path(n)] = {"file": name, "status": 200, "content_type": ctype, "headers": {}}
-    (site_dir / "pages.json").write_text(json.dumps({"origin": saved["origin"], "pages": pages},
-                                                    ensure_ascii=False), encoding="utf-8")
+        pages[spec.page_path(n)] = {"body": html, "status": 200, "headers": [("Content-Type", ctype)]}
+    write_copy(site_dir, saved["origin"], (
+        (path, page["status"], page["headers"],
+         page["body"] if "body" in page else Path(page["file"]).read_bytes())
+        for path, page in sorted(pages.items())))
 
 
 def _article_ctype(saved, spec: SiteSpec) -> str:
@@ -386,13 +400,12 @@ def _article_ctype(saved, spec: SiteSpec) -> str:
 def article_templates(site: str) -> list[tuple[str, bytes]]:
     """(live URL, saved bytes) of the saved article pages of a site, for the extraction benchmarks."""
     spec = SPECS[site]
-    folder = SITES_DIR / site
-    saved = json.loads((folder / "pages.json").read_text(encoding="utf-8"))
+    saved = saved_site(site)
     out = []
     for path, page in sorted(saved["pages"].items()):
         key = page_key(path)
         if page["status"] == 200 and spec.article_path.search(key.split("?")[0]):
-            raw = (folder / page["file"]).read_bytes()
+            raw = page["body"]
             if raw.lstrip()[:4] != b"%PDF":
                 out.append((saved["origin"] + quote(key, safe="/-?=&"), raw))
     return out

@@ -10,13 +10,10 @@ import argparse
 import gc
 import json
 import os
-import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 from crawler.cli import PROJECT_ROOT
 

@@ -4,7 +4,9 @@
 2. serves it on loopback with crawler/replay.py and runs the real crawl end to end in a subprocess:
    `python -m bench.crawl crawl --mirror MAP --output FILE` (= `python -m crawler crawl …` with the
    benchmark settings of BENCH_SETTINGS on top of settings.py), timing it and reading the child's
-   CPU time and peak RSS from wait4();
+   CPU time and peak RSS from wait4(); then the same crawl archiving every response
+   (`--archive-dir`) and `python -m crawler extract` over that archive: CPU added by archiving,
+   archive size against the page bytes received, extraction pages/s against the crawl's;
 3. references on the same machine: `scrapy bench` (Scrapy's link-following throughput) and
    trafilatura's extraction of the same saved article pages;
 4. micro benchmarks (bench/micro.py, each in a fresh process): extraction per page (ours,
@@ -52,19 +54,21 @@ def _child(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None,
             "exit": proc.returncode}
 
 
-def crawl(folder: Path, work: Path, articles: int, concurrency: int, profile: Path | None) -> dict:
+def crawl(folder: Path, work: Path, articles: int, concurrency: int, profile: Path | None,
+          extra: tuple[str, ...] = (), label: str = "", polite: bool = False) -> dict:
+    """The crawl with the benchmark settings (no politeness), or with the project's own (polite)."""
     from crawler.replay import ReplayServer, SiteCopy
 
     copies = [SiteCopy.load(folder / site) for site in SPECS]
-    out_dir = work / "out" / folder.name
+    out_dir = work / "out" / (folder.name + label)
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / "items.jsonl"
     for old in [output, *out_dir.glob("_runs/*.json")]:
         old.unlink(missing_ok=True)
-    settings = dict(BENCH_SETTINGS, CONCURRENT_REQUESTS=concurrency,
-                    CONCURRENT_REQUESTS_PER_DOMAIN=max(1, concurrency // 2))
+    settings = {"LOG_LEVEL": "WARNING"} if polite else dict(
+        BENCH_SETTINGS, CONCURRENT_REQUESTS=concurrency, CONCURRENT_REQUESTS_PER_DOMAIN=max(1, concurrency // 2))
     env = dict(os.environ, BENCH_SETTINGS=json.dumps(settings), PYTHONHASHSEED="0")
-    cmd = [PYTHON, "-m", "bench.crawl", "crawl", "--mirror", "MIRROR", "--output", str(output)]
+    cmd = [PYTHON, "-m", "bench.crawl", "crawl", "--mirror", "MIRROR", "--output", str(output), *extra]
     if profile:  # py-spy samples from outside the process: little overhead, native code included
         cmd = [str(Path(PYTHON).with_name("py-spy")), "record", "-f", "raw", "-r", "250", "-o",
                str(profile.with_suffix(".raw")), "--", *cmd]
@@ -90,6 +94,49 @@ def crawl(folder: Path, work: Path, articles: int, concurrency: int, profile: Pa
         "peak_rss_mb": round(run["peak_rss_mb"], 1), "output_bytes": output.stat().st_size if output.exists() else 0,
         "problems": {s["site"]: s["problems"] for s in sites if s["problems"]},
         "output": str(output),
+    }
+
+
+def archive_bench(folder: Path, work: Path, articles: int, concurrency: int, plain: dict, polite: bool) -> dict:
+    """The same crawl archiving every response, then `extract` over that archive: CPU added by
+    archiving, archive size against the page bytes received, extraction speed against the crawl
+    (the benchmark's crawl without politeness, and with `polite`, the crawl with the project's own
+    settings, as it runs against a live site)."""
+    import shutil
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    archive_dir = work / "out" / f"{folder.name}-archive" / "warc"
+    shutil.rmtree(archive_dir, ignore_errors=True)
+    archived = crawl(folder, work, articles, concurrency, None, ("--archive-dir", str(archive_dir)), "-archive")
+    files = sorted(archive_dir.glob("*/*.warc.gz"))
+    page_bytes = 0
+    for path in files:
+        with open(path, "rb") as f:
+            page_bytes += sum(len(r.raw_stream.read()) for r in ArchiveIterator(f) if r.rec_type == "response")
+    archive_bytes = sum(p.stat().st_size for p in files)
+    out_dir = work / "out" / f"{folder.name}-extract"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in [out_dir / "items.jsonl", *out_dir.glob("_runs/*.json")]:
+        old.unlink(missing_ok=True)
+    with open(out_dir / "extract.log", "wb") as log:
+        run = _child([PYTHON, "-m", "crawler", "extract", "--output", str(out_dir / "items.jsonl"), str(archive_dir)],
+                     cwd=PROJECT_ROOT, stderr=log)
+    report = json.loads(next(out_dir.glob("_runs/*.json")).read_text(encoding="utf-8"))
+    pages = sum(s["pages_fetched"] for s in report["sites"])
+    seconds = max(s["seconds"] for s in report["sites"])
+    items = sum(1 for _ in open(out_dir / "items.jsonl", encoding="utf-8")) if run["exit"] == 0 else 0
+    polite_crawl = crawl(folder, work, articles, concurrency, None, (), "-polite", polite=True) if polite else None
+    return {
+        "polite_crawl": polite_crawl,
+        "extract_over_polite_crawl": round(pages / seconds / polite_crawl["pages_per_s"], 2) if polite_crawl else None,
+        "archived_crawl": archived, "archive_files": len(files), "archive_bytes": archive_bytes,
+        "page_bytes": page_bytes, "archive_share": round(archive_bytes / max(page_bytes, 1), 3),
+        "archive_mb_per_1000_pages": round(archive_bytes / 2**20 / archived["pages"] * 1000, 2),
+        "cpu_overhead": round(archived["cpu_s_per_1000_pages"] / plain["cpu_s_per_1000_pages"] - 1, 3),
+        "extract_exit": run["exit"], "extract_pages": pages, "extract_items": items,
+        "extract_pages_per_s": round(pages / seconds, 1), "extract_cpu_s": round(run["cpu_s"], 2),
+        "extract_over_crawl": round(pages / seconds / plain["pages_per_s"], 2),
     }
 
 
@@ -164,6 +211,16 @@ def table(result: dict) -> str:
     lines = [" | ".join(c.rjust(w) for c, w in zip(row, widths)) for row in rows]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     out = ["End-to-end crawl (real spiders, replay server on loopback):", *lines, ""]
+    for r in result["crawls"]:
+        a = r.get("archive")
+        if a:
+            out.append(f"archive at {r['articles']:,} articles: +{a['cpu_overhead']:.1%} CPU per page (target ≤ 10%), "
+                       f"{a['archive_bytes'] / 2**20:.1f} MB = {a['archive_share']:.1%} of the {a['page_bytes'] / 2**20:.1f} MB "
+                       f"of pages received (target ≤ 30%), {a['archive_mb_per_1000_pages']} MB per 1,000 pages; "
+                       f"extract {a['extract_pages_per_s']} pages/s = {a['extract_over_crawl']}x the crawl "
+                       f"without politeness" + (f", {a['extract_over_polite_crawl']}x the crawl with the project's "
+                       f"settings ({a['polite_crawl']['pages_per_s']} pages/s)" if a.get("polite_crawl") else "")
+                       + f" (target ≥ 3), {a['extract_items']:,} items")
     ref = result.get("scrapy_bench")
     if ref and ref.get("pages_per_s"):
         best = result["crawls"][-1]
@@ -210,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="one more setting for the crawl (VALUE as JSON, else a string), e.g. "
                              "WARN_ON_GENERATOR_RETURN_VALUE=false")
+    parser.add_argument("--no-archive", action="store_true", help="skip the archive and extract benchmark")
     parser.add_argument("--profile", action="store_true",
                         help="profile the largest crawl with py-spy (summary beside its output: profile.txt)")
     args = parser.parse_args(argv)
@@ -235,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
         r = crawl(folders[size], args.work, size, args.concurrency, profile)
         log(f"  {r['pages']} pages, {r['items']} items in {r['wall_s']} s; {r['pages_per_s']} pages/s, "
             f"peak {r['peak_rss_mb']} MB" + (f"; profile {profile}" if profile else ""))
+        if not args.no_archive:
+            log(f"crawling {size:,} articles with an archive, then extracting from it …")
+            r["archive"] = archive_bench(folders[size], args.work, size, args.concurrency, r, size == sizes[0])
         result["crawls"].append(r)
     if not args.no_references:
         log("scrapy bench …")
@@ -247,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
         result["dates"] = micro("dates", result["crawls"][-1]["output"])
     result["total_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(result, indent=1, ensure_ascii=False) if args.json else table(result))
-    return 0 if all(r["exit"] == 0 for r in result["crawls"]) else 1
+    return 0 if all(r["exit"] == 0 and r.get("archive", {}).get("extract_exit", 0) == 0
+                    for r in result["crawls"]) else 1
 
 
 if __name__ == "__main__":

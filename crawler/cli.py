@@ -1,4 +1,4 @@
-"""The command line: `python -m crawler crawl|list|demo|snapshot|state`.
+"""The command line: `python -m crawler crawl|extract|list|demo|snapshot|state`.
 
 Exit codes (documented in the README, for cron and alerting):
   0  every site crawled fine
@@ -29,6 +29,7 @@ EXIT_SETUP, EXIT_STORAGE, EXIT_INTERRUPTED = 4, 5, 6
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE = Path("data/state.sqlite")
 DEFAULT_OUTPUT_DIR = Path("data/output")
+DEFAULT_ARCHIVE_DIR = Path("data/archive")
 DEMO_SITES = PROJECT_ROOT / "tests" / "fixtures" / "sites"
 
 
@@ -140,7 +141,8 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def check_setup(args: argparse.Namespace, sites: list[str], one_off: bool, min_free: int) -> None:
+def check_setup(args: argparse.Namespace, sites: list[str], one_off: bool, min_free: int,
+                archive_dir: Path | None = None) -> None:
     """Everything that can be checked before the first request (crawler.preflight): option
     values (UsageError) and the locations the run writes to (SetupError); changes nothing."""
     from crawler.preflight import DIR, FILE, STATE, option_problems, preflight
@@ -154,6 +156,7 @@ def check_setup(args: argparse.Namespace, sites: list[str], one_off: bool, min_f
         ("--output-dir", out_dir, DIR),
         *[("--output-dir", out_dir / name, DIR) for name in [*sites, "_runs"] if out_dir is not None],
         ("--state", None if one_off else (args.state or DEFAULT_STATE), STATE),
+        ("--archive-dir", archive_dir, DIR),
     ]
     problems = preflight(locations, min_free)
     if problems:
@@ -179,14 +182,17 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         except MirrorMapError as exc:
             raise UsageError(str(exc)) from exc
     one_off = bool(args.output) and not args.state
+    archive_dir = _archive_dir(args)
     settings = project_settings(**overrides)
     try:
         min_free, grace = settings.getfloat("PREFLIGHT_MIN_FREE_MB"), settings.getfloat("SHUTDOWN_GRACE")
     except ValueError as exc:
         raise UsageError(f"-s PREFLIGHT_MIN_FREE_MB and SHUTDOWN_GRACE want numbers: {exc}") from exc
-    check_setup(args, sites, one_off, int(min_free * 2**20))
+    check_setup(args, sites, one_off, int(min_free * 2**20), archive_dir)
     started = datetime.now(timezone.utc)
     run = run_name(started)
+    if archive_dir is not None:
+        overrides.update(ARCHIVE_DIR=str(archive_dir), ARCHIVE_RUN=run)
     state_path = Path(args.state or DEFAULT_STATE)
     lock = None if one_off else RunLock(state_path.with_name(state_path.name + ".lock"))
     try:
@@ -229,6 +235,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
         stopper = RunStopper(grace, force)
         sink.on_failure = lambda error: stopper.stop(f"storage failed: {error}")
+        if lock and archive_dir is not None:
+            _salvage(archive_dir, sites)
         log_level = "ERROR" if args.quiet and args.log_level == "WARNING" else args.log_level
         stats = run_crawl(sites, sink, state=state, full=args.full, since=since, mirror=args.mirror,
                           log_level=log_level, progress=sys.stderr.isatty() and not args.quiet,
@@ -243,7 +251,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             code, stopped = EXIT_INTERRUPTED, f"interrupted by {stopper.signal}"
         report = RunReport(run=run, started=started.isoformat(),
                            finished=datetime.now(timezone.utc).isoformat(), exit_code=code,
-                           outputs=outputs, sites=reports, stopped=stopped)
+                           outputs=outputs, sites=reports, stopped=stopped,
+                           archives=archives_of(stats))
         try:
             saved = report.save(report_dir / f"{run}.json")
         except OSError as exc:
@@ -265,6 +274,126 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             lock.release()
 
 
+def _archive_dir(args: argparse.Namespace) -> Path | None:
+    """Scheduled runs archive by default; a one-off run (--output) only with --archive-dir."""
+    if args.no_archive and args.archive_dir:
+        raise UsageError("give --archive-dir DIR or --no-archive, not both")
+    if args.no_archive:
+        return None
+    if args.archive_dir:
+        return Path(args.archive_dir)
+    return None if args.output else DEFAULT_ARCHIVE_DIR
+
+
+def _salvage(archive_dir: Path, sites: list[str]) -> None:
+    """Archives of killed runs left under temporary names: their complete records kept."""
+    from crawler.archive import salvage_all
+
+    for site in sites:
+        for path in salvage_all(archive_dir, site):
+            print(f"crawler: kept the archive of a killed run as {path}", file=sys.stderr)
+
+
+def archives_of(stats: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The archive files a run wrote and their sizes, for the run report."""
+    return [{"site": site, "path": s["archive/file"], "bytes": s.get("archive/file_bytes", 0),
+             "responses": s.get("archive/responses", 0)}
+            for site, s in stats.items() if s.get("archive/file")]
+
+
+# Extraction reads a disk, not a site: no politeness delays, no retries (an archived answer is
+# the same every time), and nothing archived again.
+EXTRACT_SETTINGS = {
+    "DOWNLOAD_HANDLERS": {"http": "crawler.warc_source.ArchiveDownloadHandler",
+                          "https": "crawler.warc_source.ArchiveDownloadHandler"},
+    "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "RETRY_ENABLED": False,
+    "CONCURRENT_REQUESTS": 64, "CONCURRENT_REQUESTS_PER_DOMAIN": 32, "ARCHIVE_DIR": None,
+    # Scrapy starts CONCURRENT_ITEMS (100) asyncio tasks per response to take its items; a page
+    # gives one item at most: 100 tasks a page were a third of the CPU of an extraction
+    "CONCURRENT_ITEMS": 4,
+}
+#: extraction re-reads every archived article (it costs no site anything): with a state, only
+#: what is new or changed since the state's last write is written
+EXTRACT_REVISIT_DAYS = 365_000
+
+
+def extract_sites(names: list[str], origins: set[str], known: dict[str, type]) -> list[str]:
+    """The sites named, else those whose origin the archives hold."""
+    from crawler.warc_source import origin_of
+
+    if names:
+        return pick_sites(names, known)
+    return [site for site, cls in known.items() if origin_of(cls.origin) in origins]
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Run the spiders and pipelines over archived pages: no network, items as at capture time."""
+    from crawler.lock import LockBusy, RunLock
+    from crawler.mirror import MirrorMap, MirrorMapError
+    from crawler.output import DirSink, FileSink, run_name
+    from crawler.report import RunReport, site_report
+    from crawler.state import State
+    from crawler.warc_source import ArchiveError, archive_files, shared_index
+
+    if args.mirror:
+        try:
+            MirrorMap.load(args.mirror)
+        except MirrorMapError as exc:
+            raise UsageError(str(exc)) from exc
+    try:
+        files = [str(p) for p in archive_files(args.archives)]
+        index = shared_index(files, args.mirror)
+    except (ArchiveError, OSError) as exc:
+        raise UsageError(str(exc)) from exc
+    if not files:
+        raise UsageError(f"no .warc or .warc.gz files in {', '.join(args.archives)}")
+    sites = extract_sites(args.site, index.origins(), spider_classes())
+    if not sites:
+        raise UsageError(f"the archives hold no page of a known site ({len(index)} captures of "
+                         f"{', '.join(sorted(index.origins())) or 'nothing'}); use --mirror or --site")
+    started = datetime.now(timezone.utc)
+    run = run_name(started)
+    lock = None
+    if args.state:
+        state_path = Path(args.state)
+        lock = RunLock(state_path.with_name(state_path.name + ".lock"))
+        try:
+            lock.acquire()
+        except LockBusy as exc:
+            print(f"crawler: {exc}; not starting", file=sys.stderr)
+            return EXIT_LOCKED
+    try:
+        state = State(args.state, revisit_days=EXTRACT_REVISIT_DAYS, now=started) if args.state else None
+        if args.output:
+            sink, report_dir = FileSink(args.output, state), Path(args.output).resolve().parent / "_runs"
+        else:
+            out_dir = Path(args.output_dir)
+            sink, report_dir = DirSink(out_dir, run, state), out_dir / "_runs"
+            if state is not None:
+                for site in sites:
+                    sink.remove_stale(site)
+                    state.adopt_files(site, sink.site_dir(site))
+        print(f"extracting {', '.join(sites)} from {len(files)} archive file(s), "
+              f"{len(index)} captures", file=sys.stderr)
+        stats = run_crawl(sites, sink, state=state, mirror=args.mirror, log_level=args.log_level,
+                          settings_overrides={**EXTRACT_SETTINGS, "ARCHIVE_SOURCES": files})
+        outputs = [str(p) for p in sink.close()]
+        reports = [site_report(site, stats[site]) for site in sites]
+        code = EXIT_OK if all(r.ok for r in reports) else EXIT_SITE_FAILED
+        report = RunReport(run=run, started=started.isoformat(),
+                           finished=datetime.now(timezone.utc).isoformat(), exit_code=code,
+                           outputs=outputs, sites=reports)
+        saved = report.save(report_dir / f"{run}.json")
+        print(report.text(), file=sys.stderr)
+        print(f"  report {saved}", file=sys.stderr)
+        if state is not None:
+            state.close()
+        return code
+    finally:
+        if lock:
+            lock.release()
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     for name, cls in spider_classes().items():
         print(f"{name:12} {cls.language}  {cls.timezone:18} {cls.origin}")
@@ -279,7 +408,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     known = spider_classes()
     copies = [SiteCopy.load(d) for d in sorted(DEMO_SITES.iterdir())
-              if (d / "pages.json").is_file() and d.name in known]
+              if d.name in known and any(d.glob("*.warc.gz"))]
     if not copies:
         raise UsageError(f"no saved sites under {DEMO_SITES}")
     sites = [c.root.name for c in copies]
@@ -302,19 +431,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    """Save a site as it answers into a folder that `crawler.replay` serves again."""
-    from scrapy.crawler import CrawlerProcess
+    """Save a site as it answers, as a WARC file in a folder that `crawler.replay` serves again."""
+    from crawler.snapshot import snapshot
 
     pick_sites([args.site], spider_classes())
-    settings = project_settings(
-        LOG_LEVEL=args.log_level, MIRROR_MAP=args.mirror, SNAPSHOT_DIR=str(args.into),
-        DOWNLOADER_MIDDLEWARES={**project_settings().getdict("DOWNLOADER_MIDDLEWARES"),
-                                "crawler.snapshot.SnapshotRecorder": 950},
-        ITEM_PIPELINES={})
-    process = CrawlerProcess(settings)
-    process.crawl(spider_classes(settings)[args.site])
-    process.start()
-    print(f"saved {args.site} into {args.into}", file=sys.stderr)
+    path = snapshot(args.site, args.into, args.mirror, args.log_level)
+    print(f"saved {args.site} into {path}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -384,11 +506,28 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--missing-max", type=float, default=0.2,
                        help="alarm when a required field is missing in more than this share (0.2)")
     crawl.add_argument("--quiet", action="store_true", help="no report on stderr unless a site failed")
+    crawl.add_argument("--archive-dir", metavar="DIR",
+                       help=f"keep every response in DIR/<site>/<run>.warc.gz (default {DEFAULT_ARCHIVE_DIR}; "
+                            "one-off runs archive only when this is given)")
+    crawl.add_argument("--no-archive", action="store_true", help="keep no archive of the pages")
     crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                        help="override a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable)")
     crawl.set_defaults(func=cmd_crawl)
 
     sub.add_parser("list", help="the sites this crawler knows").set_defaults(func=cmd_list)
+
+    ext = sub.add_parser("extract", help="items from web archives (WARC), with no network")
+    ext.add_argument("archives", nargs="+", metavar="ARCHIVE", help=".warc/.warc.gz files or folders")
+    ext.add_argument("--mirror", metavar="MAP.json",
+                     help="the mirror map the archives were made through (their URLs are mapped back)")
+    ext.add_argument("--site", action="append", default=[], metavar="NAME",
+                     help="extract this site (repeatable; default: every site the archives hold)")
+    where = ext.add_mutually_exclusive_group(required=True)
+    where.add_argument("--output", metavar="FILE.jsonl", help="all items in one file")
+    where.add_argument("--output-dir", metavar="DIR", help="DIR/<site>/<run>.jsonl")
+    ext.add_argument("--state", metavar="PATH",
+                     help="write only items new or changed since this state's last write, and record them")
+    ext.set_defaults(func=cmd_extract)
 
     demo = sub.add_parser("demo", help="crawl the project's saved pages, served on loopback")
     demo.add_argument("--output", default="demo.jsonl", metavar="FILE.jsonl")

@@ -54,6 +54,14 @@ class MirrorMap:
             rest += "?" + parts.query
         return base + rest
 
+    def to_live(self, url: str) -> str:
+        """The live URL for a URL on a mirror (an archive made through the mirror); others as they are."""
+        for live, base in self._map.items():
+            if url == base or url.startswith(base + "/") or url.startswith(base + "?"):
+                rest = url[len(base):]
+                return live + (rest if rest.startswith("/") else "/" + rest)
+        return url
+
 
 class MirrorDownloadHandler(HTTP11DownloadHandler):
     """HTTP(S) download handler that fetches mapped origins from their mirrors (setting MIRROR_MAP)."""

@@ -1,40 +1,52 @@
 """Serve saved copies of sites on loopback, the way the live sites answered.
 
-A site copy is a folder with `pages.json` ({"origin": ..., "pages": {path: {"file", "status",
-"content_type", "headers"}}}) and the body files it names, as `crawler snapshot` saves them.
-Each site gets its own port; `serve()` returns the mirror map {live origin: local base URL}.
-Faults can be added per path for fault tests: {"status": 500, "times": 1}, {"delay": 1.5},
-{"reset": true}, {"truncate": 0.5}, {"status": 301, "headers": {"Location": ...}}, or another
-body {"body": b"...", "content_type": "application/pdf"}. Used by the demo, the end-to-end tests and the benchmark.
+A site copy is a folder of WARC files (`*.warc.gz`, as `crawl --archive-dir` and `snapshot`
+write them; one origin per folder): the pages are kept one way, as web archives, and served
+from them through the same index `extract` reads (crawler.warc_source), the latest capture of
+a URL answering. Each site gets its own port; the server's `mirror` is the map {live origin:
+local base URL}. Faults can be added per path for fault tests: {"status": 500, "times": 1},
+{"delay": 1.5}, {"reset": true}, {"truncate": 0.5}, {"status": 301, "headers": {"Location":
+...}}, another body {"body": b"...", "content_type": "application/pdf"}, or the page sent
+`{"gzip": true}` (Content-Encoding) and/or `{"chunked": true}` (Transfer-Encoding). Used by the demo, the
+end-to-end tests and the benchmark.
+
+`python -m crawler.replay convert DIR ...` turns folders in the former format (`pages.json` and
+body files) into `pages.warc.gz`, checks that every page reads back the same, and removes them.
 """
 from __future__ import annotations
 
+import argparse
+import gzip
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import Any, Callable, Iterable
 
 from crawler.urls import drop_tracking
+from crawler.warc_source import Answer, ArchiveIndex, origin_of, page_key, raw_header, url_key
+
+__all__ = ["ReplayServer", "SiteCopy", "SiteCopyError", "convert", "edited_copy", "page_key", "write_copy"]
+
+#: headers the server sets itself: not served twice from the recording
+SERVER_HEADERS = {"date", "server", "content-length", "connection", "keep-alive"}
 
 
-def page_key(target: str) -> str:
-    """A request target in one spelling: percent-decoded path and query, no fragment."""
-    parts = urlsplit(target)
-    path = unquote(parts.path, errors="replace") or "/"
-    return path + ("?" + unquote(parts.query, errors="replace") if parts.query else "")
+class SiteCopyError(ValueError):
+    """A folder that holds no readable site copy."""
 
 
 @dataclass
 class SiteCopy:
     root: Path
     origin: str
-    pages: dict[str, dict[str, Any]]
+    index: ArchiveIndex
     faults: dict[str, dict[str, Any]] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
@@ -43,15 +55,35 @@ class SiteCopy:
     @classmethod
     def load(cls, folder: str | Path, faults: dict[str, dict[str, Any]] | None = None) -> SiteCopy:
         folder = Path(folder)
-        spec = json.loads((folder / "pages.json").read_text(encoding="utf-8"))
-        pages = {page_key(p): v for p, v in spec["pages"].items()}
-        return cls(folder, spec["origin"], pages, {page_key(p): dict(v) for p, v in (faults or {}).items()})
+        index = ArchiveIndex([folder]) if folder.is_dir() else None
+        if index is None or not index.files:
+            hint = " (pages.json: convert it with `python -m crawler.replay convert`)" \
+                if (folder / "pages.json").is_file() else ""
+            raise SiteCopyError(f"no WARC files in {folder}{hint}")
+        origins = sorted(index.origins())
+        if len(origins) != 1:
+            raise SiteCopyError(f"a site copy holds one origin; {folder} holds {origins or 'none'}")
+        return cls(folder, origins[0], index, {page_key(p): dict(v) for p, v in (faults or {}).items()})
 
-    def lookup(self, target: str) -> tuple[str, dict[str, Any] | None]:
-        for key in (page_key(target), page_key(drop_tracking(target))):
-            if key in self.pages:
-                return key, self.pages[key]
-        return page_key(target), None
+    @property
+    def pages(self) -> dict[str, dict[str, Any]]:
+        """Every captured path (page_key spelling) and the status its latest capture answers."""
+        out = {}
+        for key in self.index.captures:
+            capture = self.index.latest(key)
+            if capture is not None:
+                out[key[len(origin_of(key)):]] = {"status": capture.status}
+        return out
+
+    def answer(self, target: str) -> Answer | None:
+        return self.index.answer(self.origin + target)
+
+    def lookup(self, target: str) -> tuple[str, Answer | None]:
+        """The fault key of a request target, and the page that answers it (None: not saved)."""
+        key = page_key(target)
+        if url_key(self.origin + target) not in self.index.captures:
+            key = page_key(drop_tracking(target))
+        return key, self.answer(target)
 
     def fault(self, key: str) -> dict[str, Any]:
         with self.lock:
@@ -81,33 +113,51 @@ def _handler(site: SiteCopy) -> type[BaseHTTPRequestHandler]:
                 self.connection.close()
                 return
             if fault.get("status"):
-                self._send(int(fault["status"]), "text/html", b"<h1>error</h1>", fault.get("headers") or {})
+                self._send(int(fault["status"]), [("Content-Type", "text/html")], b"<h1>error</h1>",
+                           list((fault.get("headers") or {}).items()))
                 return
             if fault.get("body") is not None:  # a fault that replaces the page with other bytes
-                self._send(fault.get("code", 200), fault.get("content_type", "text/html"),
-                           fault["body"].encode("latin-1") if isinstance(fault["body"], str) else fault["body"], {})
+                body = fault["body"].encode("latin-1") if isinstance(fault["body"], str) else fault["body"]
+                self._send(fault.get("code", 200), [("Content-Type", fault.get("content_type", "text/html"))],
+                           body, [])
                 return
             if page is None:
-                self._send(404, "text/html; charset=utf-8", b"<html><body>404 Not Found</body></html>", {})
+                self._send(404, [("Content-Type", "text/html; charset=utf-8")],
+                           b"<html><body>404 Not Found</body></html>", [])
                 return
-            body = (site.root / page["file"]).read_bytes()
+            # latin-1 text, the recorded bytes: http.server sends them as they were
+            headers = [(k, v) for k, v in page.headers if k.lower() not in SERVER_HEADERS]
             if fault.get("truncate"):
-                self.send_response(page["status"])
-                self.send_header("Content-Type", page.get("content_type") or "text/html")
-                self.send_header("Content-Length", str(len(body)))
+                self.send_response(page.status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(page.body)))
                 self.end_headers()
-                self.wfile.write(body[: int(len(body) * float(fault["truncate"]))])
+                self.wfile.write(page.body[: int(len(page.body) * float(fault["truncate"]))])
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
-            self._send(page["status"], page.get("content_type"), body, page.get("headers") or {})
+            body = page.body
+            if fault.get("gzip"):  # compressed on the wire, as many servers answer
+                body = gzip.compress(body)
+                headers.append(("Content-Encoding", "gzip"))
+            if fault.get("chunked"):  # no length announced: chunked transfer encoding
+                self.send_response(page.status)
+                for name, value in headers + [("Transfer-Encoding", "chunked")]:
+                    self.send_header(name, value)
+                self.end_headers()
+                for start in range(0, len(body), 4096):
+                    chunk = body[start:start + 4096]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            self._send(page.status, headers, body, [])
 
-        def _send(self, status: int, ctype: str | None, body: bytes, headers: dict[str, str]) -> None:
+        def _send(self, status: int, headers: list[tuple[str, str]], body: bytes,
+                  extra: list[tuple[str, str]]) -> None:
             self.send_response(status)
-            if ctype:
-                self.send_header("Content-Type", ctype)
-            for name, value in headers.items():
+            for name, value in headers + extra:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -121,8 +171,6 @@ class _QuietServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away mid-answer (a killed crawl, a timeout test) is no server error."""
-        import sys
-
         if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
             super().handle_error(request, client_address)
 
@@ -155,3 +203,114 @@ class ReplayServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+# -- the former format -------------------------------------------------------------------------
+
+ARCHIVE_NAME = "pages.warc.gz"
+
+
+Header = tuple[str, "str | bytes"]
+
+
+def write_copy(folder: str | Path, origin: str, pages: Iterable[tuple[str, int, list[Header], bytes]],
+               captured: datetime | None = None, name: str = ARCHIVE_NAME) -> Path:
+    """A site copy from pages (path, status, headers, body): `folder/pages.warc.gz`, one response
+    and request record per page, captured at `captured` (default now). Header values in bytes are
+    recorded as they are, text as UTF-8."""
+    from scrapy.http import Headers, Request, Response
+    from w3lib.url import safe_url_string
+
+    from crawler.archive import ArchiveFile
+
+    folder = Path(folder)
+    when = captured or datetime.now(timezone.utc)
+    archive = ArchiveFile(folder / name, folder.name, "copy")
+    for key, status, headers, body in pages:
+        url = safe_url_string(origin.rstrip("/") + key)
+        recorded = Headers()
+        for header, value in headers:
+            recorded.appendlist(header, value)
+        archive.add(Request(url), Response(url, status=status, headers=recorded, body=body), when)
+    return archive.commit()
+
+
+def edited_copy(source: str | Path, folder: str | Path, edit: Callable[[str, bytes], bytes]) -> Path:
+    """A copy of a site copy whose HTML pages (status 200) went through `edit(path, body)`."""
+    copy = SiteCopy.load(source)
+
+    def pages() -> Iterable[tuple[str, int, list[Header], bytes]]:
+        for key in sorted(copy.pages):
+            page = copy.answer(key)
+            assert page is not None
+            body = page.body
+            if page.status == 200 and "html" in (page.header("Content-Type") or "text/html"):
+                body = edit(key, body)
+            # (the recorder writes Content-Length of the body it records, whatever the headers say)
+            yield key, page.status, [(k, raw_header(v)) for k, v in page.headers], body
+
+    return write_copy(folder, copy.origin, pages())
+
+
+def _header_bytes(value: str) -> bytes:
+    """A pages.json header value: latin-1 text of the bytes received (as `snapshot` saved them),
+    or text beyond latin-1 written by hand (UTF-8)."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
+def convert(folder: str | Path, captured: datetime | None = None) -> Path:
+    """A `pages.json` folder → `pages.warc.gz` in it; the former files are removed once every
+    page reads back from the archive with the same status, headers and body."""
+    folder = Path(folder)
+    spec = json.loads((folder / "pages.json").read_text(encoding="utf-8"))
+    pages = spec["pages"]
+
+    def recorded(page: dict[str, Any]) -> list[Header]:
+        ctype = [("Content-Type", page["content_type"])] if page.get("content_type") else []
+        return [(k, _header_bytes(v)) for k, v in ctype + list((page.get("headers") or {}).items())]
+
+    path = write_copy(folder, spec["origin"], ((key, page["status"], recorded(page), (folder / page["file"]).read_bytes())
+                                              for key, page in sorted(pages.items())), captured)
+    copy = SiteCopy.load(folder)
+    for key, page in pages.items():
+        got = copy.answer(key)
+        body = (folder / page["file"]).read_bytes()
+        if got is None or got.status != page["status"] or got.body != body \
+                or got.header("Content-Type") != page.get("content_type") \
+                or any(raw_header(got.header(k) or "") != _header_bytes(v) for k, v in (page.get("headers") or {}).items()):
+            copy.index.close()
+            path.unlink()
+            raise SiteCopyError(f"{folder}: {key} does not read back the same from {path.name}")
+    copy.index.close()
+    for page in pages.values():
+        body = (folder / page["file"]).resolve()
+        if body.parent == folder.resolve():  # bodies shared from elsewhere stay
+            body.unlink(missing_ok=True)
+    (folder / "pages.json").unlink()
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.replay",
+                                     description="site copies: convert the former pages.json format to WARC")
+    sub = parser.add_subparsers(dest="command", required=True)
+    conv = sub.add_parser("convert", help="pages.json folders (DIR or its subfolders) → pages.warc.gz")
+    conv.add_argument("folders", nargs="+", type=Path, metavar="DIR")
+    args = parser.parse_args(argv)
+    done = 0
+    for top in args.folders:
+        for folder in [top, *sorted(p for p in top.iterdir() if p.is_dir())] if top.is_dir() else [top]:
+            if (folder / "pages.json").is_file():
+                print(f"{folder} → {convert(folder)}", file=sys.stderr)
+                done += 1
+    if not done:
+        print("no pages.json folder found", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

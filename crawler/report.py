@@ -102,6 +102,7 @@ class RunReport:
     outputs: list[str]
     sites: list[SiteReport]
     stopped: str | None = None  # why the run stopped early: "interrupted by SIGTERM", "storage failed: …"
+    archives: list[dict[str, Any]] = field(default_factory=list)  # WARC files written, with sizes
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -139,4 +140,7 @@ class RunReport:
                 lines.append(f"      PROBLEM: {problem}")
         for path in self.outputs:
             lines.append(f"  wrote {path}")
+        for archive in self.archives:
+            lines.append(f"  archived {archive['responses']} responses in {archive['path']} "
+                         f"({archive['bytes']:,} bytes)")
         return "\n".join(lines)

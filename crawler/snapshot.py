@@ -1,51 +1,30 @@
-"""Save a site as it answers, page by page, into a folder `crawler.replay` can serve again.
+"""Save a site as it answers into a folder that `crawler.replay` serves again: a site copy.
 
-`python -m crawler snapshot SITE --mirror MAP --into DIR` runs the real spider and records
-every response it receives, redirects and errors included (the last answer per URL wins, so a
-page that failed once and then answered is saved as it answered). This is how the test
-fixtures were made, and how an operator keeps a local copy of a site to replay.
+`python -m crawler snapshot SITE --mirror MAP --into DIR` runs the real spider and keeps every
+response it receives, redirects and errors included, in `DIR/<UTC start>.warc.gz` (the same
+recorder and format as the archives of scheduled runs; a folder may hold several snapshots, and
+the latest capture of a URL answers). This is how the test fixtures were made, and how an
+operator keeps a local copy of a site to replay.
 """
 from __future__ import annotations
 
-import json
+from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from scrapy import signals
-
-from crawler.replay import page_key
-
-KEPT_HEADERS = ("Location",)
+from crawler.archive import SUFFIX
+from crawler.output import run_name
 
 
-class SnapshotRecorder:
-    """Downloader middleware (next to the downloader) that writes each raw response to a folder."""
+def snapshot(site: str, into: Path, mirror: str | None = None, log_level: str = "WARNING") -> Path:
+    """Crawl a site once with no pipelines, every response archived; the archive's path."""
+    from scrapy.crawler import CrawlerProcess
 
-    def __init__(self, folder: Path, origin: str):
-        self.folder = folder
-        self.origin = origin
-        self.pages: dict[str, dict] = {}
-        self.folder.mkdir(parents=True, exist_ok=True)
+    from crawler.cli import project_settings, spider_classes
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        folder = Path(crawler.settings["SNAPSHOT_DIR"])
-        recorder = cls(folder, crawler.spidercls.origin)
-        crawler.signals.connect(recorder.save_index, signal=signals.spider_closed)
-        return recorder
-
-    def process_response(self, request, response, spider=None):
-        parts = urlsplit(response.url)
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        key = page_key(target)
-        name = self.pages.get(key, {}).get("file") or f"{len(self.pages):04d}.body"
-        (self.folder / name).write_bytes(response.body)
-        headers = {h: response.headers.get(h).decode("latin-1") for h in KEPT_HEADERS if response.headers.get(h)}
-        ctype = response.headers.get("Content-Type")
-        self.pages[key] = {"file": name, "status": response.status,
-                           "content_type": ctype.decode("latin-1") if ctype else None, "headers": headers}
-        return response
-
-    def save_index(self, spider=None):
-        index = {"origin": self.origin, "pages": dict(sorted(self.pages.items()))}
-        (self.folder / "pages.json").write_text(json.dumps(index, ensure_ascii=False, indent=1), encoding="utf-8")
+    run = run_name(datetime.now(timezone.utc))
+    settings = project_settings(LOG_LEVEL=log_level, MIRROR_MAP=mirror, ARCHIVE_DIR=str(into),
+                                ARCHIVE_RUN=run, ARCHIVE_SITE_FOLDERS=False, ITEM_PIPELINES={})
+    process = CrawlerProcess(settings)
+    process.crawl(spider_classes(settings)[site])
+    process.start()
+    return Path(into) / f"{run}{SUFFIX}"

@@ -19,6 +19,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
+from crawler.archive import CAPTURED_AT
 from crawler.charset import honest
 from crawler.dates import DateError, parse_date
 from crawler.items import ArticleItem
@@ -172,7 +173,10 @@ class NewsSpider(scrapy.Spider):
             self.count_skip("extraction_error", response.url)
             return
         self._note_age(fields.get("date_raw"), _meta(response).get("listing"))
-        crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        # the fetch time recorded in the archive (live crawls that archive, and extraction from
+        # archives, where it is the page's capture time); else now
+        fetched = _meta(response).get(CAPTURED_AT) or datetime.now(timezone.utc)
+        crawled_at = fetched.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         # every URL that led here, so that an incremental run knows each of them as seen
         reached = {response.url, *_meta(response).get("redirect_urls", ())}
         yield ArticleItem(site=self.name, language=self.language, crawled_at=crawled_at,

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ from scrapy.utils.test import get_crawler
 from scrapy.pipelines import ItemPipelineManager
 
 from crawler.cli import spider_classes
-from crawler.replay import page_key
+from crawler.replay import SiteCopy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITES = FIXTURES / "sites"
@@ -31,18 +32,33 @@ EXPECTED_V2 = FIXTURES / "expected_v2"
 ALL_SITES = ("chaharmahal", "gilan", "hanam", "kyzylorda", "travinh")
 
 
+@lru_cache(maxsize=None)
+def saved_copy(folder: Path) -> SiteCopy:
+    """A saved site copy (its WARC files indexed once per test process)."""
+    return SiteCopy.load(folder)
+
+
+def saved_pages(site: str, root: Path = SITES) -> dict[str, dict[str, Any]]:
+    """Every saved page of a site by path (page_key spelling): status, content type, headers, body."""
+    copy = saved_copy(root / site)
+    pages = {}
+    for key in copy.pages:
+        answer = copy.answer(key)
+        pages[key] = {"status": answer.status, "content_type": answer.header("Content-Type"),
+                      "headers": dict(answer.headers), "body": answer.body}  # headers: latin-1 text of the bytes
+    return pages
+
+
 def saved_response(site: str, url: str, root: Path = SITES) -> Response:
     """A saved page as Scrapy would have received it: its status, and the response class and
     charset detection a crawl would use for its content type."""
-
-    folder = root / site
-    pages = json.loads((folder / "pages.json").read_text(encoding="utf-8"))["pages"]
     parts = urlsplit(url)
-    page = pages[page_key(parts.path + (f"?{parts.query}" if parts.query else ""))]
-    headers = {"Content-Type": page["content_type"]} if page.get("content_type") else {}
-    body = (folder / page["file"]).read_bytes()
-    cls = responsetypes.from_args(headers=headers, url=url, body=body)
-    return cls(url=url, status=page["status"], body=body, headers=headers)
+    answer = saved_copy(root / site).answer(parts.path + (f"?{parts.query}" if parts.query else ""))
+    if answer is None:
+        raise KeyError(url)
+    headers = {"Content-Type": answer.header("Content-Type")} if answer.header("Content-Type") else {}
+    cls = responsetypes.from_args(headers=headers, url=url, body=answer.body)
+    return cls(url=url, status=answer.status, body=answer.body, headers=headers)
 
 
 def project_settings_dict() -> dict[str, Any]:

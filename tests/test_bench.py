@@ -13,6 +13,7 @@ from scrapy.http import HtmlResponse
 from bench.build import SPECS, build
 from crawler import dates
 from crawler.cli import spider_classes
+from crawler.replay import SiteCopy
 
 QYZ = "Asia/Qyzylorda"
 NOW = datetime(2026, 11, 23, 6, 30, tzinfo=timezone.utc)
@@ -23,10 +24,10 @@ def test_builder_makes_crawlable_sites(tmp_path):
     classes = spider_classes()
     for site, spec in SPECS.items():
         cls = classes[site]
-        copy = json.loads((folders[100] / site / "pages.json").read_text(encoding="utf-8"))
-        listing = copy["pages"][spec.page_path(1)]
-        response = HtmlResponse(cls.origin + spec.page_path(1), body=(folders[100] / site / listing["file"]).read_bytes(),
-                                headers={"Content-Type": listing["content_type"]})
+        copy = SiteCopy.load(folders[100] / site)
+        listing = copy.answer(spec.page_path(1))
+        response = HtmlResponse(cls.origin + spec.page_path(1), body=listing.body,
+                                headers={"Content-Type": listing.header("Content-Type")})
         spider = cls()
         links = list(spider._links(response, spider.article_links(response)))
         assert len(links) >= 8, site
@@ -35,7 +36,7 @@ def test_builder_makes_crawlable_sites(tmp_path):
         path, title = index["1"]
         body = (tmp_path / "articles" / site / "000001.body").read_bytes()
         url = cls.origin + quote(path, safe="/-")
-        page = HtmlResponse(url, body=body, headers={"Content-Type": copy["pages"][path]["content_type"]})
+        page = HtmlResponse(url, body=body, headers={"Content-Type": copy.answer(path).header("Content-Type")})
         fields = cls.article_page(url, page.selector).fields()
         assert fields["url"] == url and fields["title"] == title and fields["body"] and fields["date_raw"], site
 

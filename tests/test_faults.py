@@ -29,7 +29,7 @@ PATHS = sorted(page_key(urlsplit(u).path) for u in EXPECTED)
 
 def saved_body(path: str) -> bytes:
     copy = SiteCopy.load(SITES / "hanam")
-    return (copy.root / copy.pages[path]["file"]).read_bytes()
+    return copy.answer(path).body
 
 
 def faults() -> dict[str, tuple[dict, str]]:

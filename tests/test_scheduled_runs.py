@@ -4,13 +4,12 @@ run report. (SIGKILL and the run lock: tests/test_durability.py.)"""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from crawler.replay import ReplayServer, SiteCopy
+from crawler.replay import ReplayServer, SiteCopy, edited_copy
 from tests.support import FIXTURES, SITES, crawl, read_lines
 
 pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
@@ -111,12 +110,7 @@ def test_full_recrawls_everything_despite_the_state(tmp_path):
 def broken_copy(tmp_path: Path, site: str, edit) -> Path:
     """A copy of a saved site whose pages went through `edit(path, html) -> html`."""
     root = tmp_path / "broken"
-    shutil.copytree(SITES / site, root / site)
-    pages = json.loads((root / site / "pages.json").read_text(encoding="utf-8"))["pages"]
-    for path, page in pages.items():
-        if page["status"] == 200 and "html" in (page.get("content_type") or "text/html"):
-            body = root / site / page["file"]
-            body.write_bytes(edit(path, body.read_bytes()))
+    edited_copy(SITES / site, root / site, edit)
     return root
 
 
@@ -169,6 +163,6 @@ def test_since_writes_only_newer_articles_and_stops_walking(tmp_path):
     report = json.loads(next((tmp_path / "out" / "_runs").glob("*.json")).read_text(encoding="utf-8"))
     assert report["sites"][0]["dropped"]["older_than_since"] >= 1
     # the walk stopped after the first listing page that reached older articles
-    saved = {k for k in json.loads((SITES / "gilan" / "pages.json").read_text(encoding="utf-8"))["pages"]
+    saved = {k for k in SiteCopy.load(SITES / "gilan").pages
              if k.startswith("/fa/news/")}
     assert len(newer) < len(articles) < len(saved)

@@ -1,7 +1,6 @@
 """Chaharmahal (chb.iranpl.ir, Sitak CMS): extraction, listing rules and quirks on saved pages."""
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timezone
 
@@ -11,7 +10,7 @@ from crawler.replay import ReplayServer, SiteCopy, page_key
 from crawler.urls import canonical_url
 from spiders.chaharmahal import ChaharmahalSpider
 from tests.support import (SITES, crawl, differences, expected_items, extract, listing_requests,
-                           read_lines, saved_response, site_spider)
+                           read_lines, saved_pages, saved_response, site_spider)
 
 SITE = "chaharmahal"
 ORIGIN = "https://chb.iranpl.ir"
@@ -21,7 +20,7 @@ ARCHIVE = [f"{ORIGIN}/fa/news/list"] + [f"{ORIGIN}/fa/news/list?page={n}" for n 
 SECTIONS = [f"{ORIGIN}/fa/service/province-news", f"{ORIGIN}/fa/service/city-news"]
 CITY_PAGES = [SECTIONS[1]] + [f"{SECTIONS[1]}?page={n}" for n in (2, 3)]
 PDF = f"{ORIGIN}/files/chb/fa/attach/1402/farakhan-jashnvare-ketabkhani.pdf"
-PAGES = json.loads((SITES / SITE / "pages.json").read_text(encoding="utf-8"))["pages"]
+PAGES = saved_pages(SITE)
 
 
 def by_id(news_id: int) -> dict:

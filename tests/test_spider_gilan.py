@@ -1,7 +1,6 @@
 """Gilan (gilan.iranpl.ir, ASP.NET CMS in windows-1256): extraction, listing rules and quirks on saved pages."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 import pytest
@@ -9,7 +8,7 @@ import pytest
 from crawler.replay import ReplayServer, SiteCopy
 from spiders.gilan import GilanSpider
 from tests.support import (SITES, crawl, differences, expected_items, extract, listing_requests,
-                           read_lines, saved_response, site_spider)
+                           read_lines, saved_pages, saved_response, site_spider)
 
 SITE = "gilan"
 ORIGIN = "https://gilan.iranpl.ir"
@@ -33,7 +32,7 @@ def spider() -> GilanSpider:
 # -- (a) every saved article has an expected item (tests/test_articles.py checks them all) ---------------------------------------------
 
 def test_every_saved_article_has_an_expected_item():
-    pages = json.loads((SITES / SITE / "pages.json").read_text(encoding="utf-8"))["pages"]
+    pages = saved_pages(SITE)
     saved_articles = {key for key, page in pages.items() if key.startswith("/fa/news/") and page["status"] == 200}
     assert len(saved_articles) == len(EXPECTED) == 32
     assert len({item["url"] for item in EXPECTED}) == len(EXPECTED)
@@ -70,7 +69,7 @@ def test_archive_walk_reaches_every_article_and_the_removed_one(spider):
     removed = {url for url in found if REMOVED_ID in url}
     assert len(removed) == 1
     assert found - removed == {item["url"] for item in EXPECTED}
-    pages = json.loads((SITES / SITE / "pages.json").read_text(encoding="utf-8"))["pages"]
+    pages = saved_pages(SITE)
     assert [p["status"] for k, p in pages.items() if k.startswith(REMOVED_ID)] == [404]  # saved as answered
 
 

@@ -1,7 +1,6 @@
 """hanam (thuvienhanam.gov.vn): extraction, listings and quirks on the saved copy of the site."""
 from __future__ import annotations
 
-import json
 import unicodedata
 from datetime import datetime, timezone
 
@@ -11,14 +10,14 @@ from crawler.replay import ReplayServer, SiteCopy
 from crawler.urls import canonical_url
 from spiders.hanam import HanamArticle, HanamSpider
 from tests.support import (SITES, crawl, differences, expected_items, extract, listing_requests, read_lines,
-                           saved_response, site_spider)
+                           saved_pages, saved_response, site_spider)
 
 SITE = "hanam"
 SPIDER = HanamSpider
 ORIGIN = HanamSpider.origin
 CRAWLED_AT = datetime(2026, 1, 20, 9, 30, tzinfo=timezone.utc)
 EXPECTED = expected_items(SITE)
-PAGES = json.loads((SITES / SITE / "pages.json").read_text(encoding="utf-8"))["pages"]
+PAGES = saved_pages(SITE)
 LISTINGS = ["/hoat-dong-thu-vien/", "/hoat-dong-thu-vien/trang-2.html", "/tin-tuc-su-kien/",
             "/tin-tuc-su-kien/trang-2.html", "/gioi-thieu-sach/"]
 
@@ -29,7 +28,7 @@ def expected(url_part: str) -> dict:
 
 
 def raw_html(path: str) -> str:
-    return (SITES / SITE / PAGES[path]["file"]).read_bytes().decode("utf-8")
+    return PAGES[path]["body"].decode("utf-8")
 
 
 # -- (a) every saved article has an expected item (tests/test_articles.py checks them all) -------------------------------------------

@@ -1,7 +1,6 @@
 """travinh (thuvientravinh.org.vn): extraction, listings and quirks on the saved copy of the site."""
 from __future__ import annotations
 
-import json
 import unicodedata
 from datetime import datetime, timezone
 
@@ -11,14 +10,14 @@ from crawler.replay import ReplayServer, SiteCopy
 from crawler.urls import canonical_url
 from spiders.travinh import TravinhArticle, TravinhSpider
 from tests.support import (SITES, crawl, differences, expected_items, extract, listing_requests, read_lines,
-                           saved_response, site_spider)
+                           saved_pages, saved_response, site_spider)
 
 SITE = "travinh"
 SPIDER = TravinhSpider
 ORIGIN = TravinhSpider.origin
 CRAWLED_AT = datetime(2026, 1, 20, 9, 30, tzinfo=timezone.utc)
 EXPECTED = expected_items(SITE)
-PAGES = json.loads((SITES / SITE / "pages.json").read_text(encoding="utf-8"))["pages"]
+PAGES = saved_pages(SITE)
 CATEGORIES = ("tin-tuc-su-kien", "lien-hiep-thu-vien-dbscl", "hoat-dong-co-so")
 LISTINGS = [f"/news/newlist/{c}{page}" for c in CATEGORIES for page in ("", "?page=2")]
 
@@ -28,7 +27,7 @@ def spider() -> TravinhSpider:
 
 
 def raw_html(path: str) -> str:
-    return (SITES / SITE / PAGES[path]["file"]).read_bytes().decode("utf-8")
+    return PAGES[path]["body"].decode("utf-8")
 
 
 def article_requests(path: str) -> set[str]:
