@@ -39,7 +39,7 @@ def full_crawl(tmp_path_factory):
 # page, linked as a section but forbidden by its robots.txt.
 SKIPPED = {"chaharmahal": {"article_http_404": 1, "not_a_page": 1},
            "gilan": {"article_http_404": 1, "not_a_page": 1},
-           "hanam": {"article_http_404": 1, "listing_failed": 1, "not_a_page": 1},
+           "hanam": {"article_http_404": 1, "forbidden_by_robots": 1, "not_a_page": 1},
            "kyzylorda": {"not_a_page": 1},
            "travinh": {"article_http_404": 1, "not_a_page": 1}}
 

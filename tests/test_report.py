@@ -73,8 +73,10 @@ def test_unreachable_site_names_what_answered():
 
 
 def test_a_crawl_that_ended_early_is_a_problem():
-    r = site_report("hanam", {**STATS, "finish_reason": "shutdown"})
-    assert r.problems == ["crawl ended early: shutdown"]
+    r = site_report("hanam", {**STATS, "finish_reason": "closespider_timeout"})
+    assert r.problems == ["crawl ended early: closespider_timeout"]
+    # an interrupt (shutdown) is no site problem: the run report says the run was interrupted
+    assert site_report("hanam", {**STATS, "finish_reason": "shutdown"}).ok
     assert site_report("hanam", {k: v for k, v in STATS.items() if k != "finish_reason"}).ok
 
 

@@ -41,15 +41,18 @@ def test_a_finished_crawl_puts_its_lines_in_place_and_records_them(tmp_path):
     assert state.is_dead("hanam", URLS[0] + "-gone")
 
 
-def test_a_crawl_cut_short_keeps_nothing(tmp_path, caplog):
+def test_a_crawl_cut_short_keeps_its_finished_lines_and_notes_the_walk_incomplete(tmp_path, caplog):
     state = State(tmp_path / "state.sqlite", now=NOW)
     run, sink = run_into(tmp_path, state)
-    with caplog.at_level("WARNING", logger="pipelines"):
+    with caplog.at_level("INFO", logger="pipelines"):
         jsonlines(run).spider_closed(run.spider, "shutdown")
-    assert [r.getMessage() for r in caplog.records] == ["hanam ended early (shutdown): its lines of this run are not kept"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "hanam: walk not complete (shutdown): its finished items are kept, the next run walks on"]
     sink.close()
-    assert not list((tmp_path / "out").rglob("*.jsonl*"))
-    assert not any(state.known("hanam", url) for url in URLS)
+    (file,) = (tmp_path / "out" / "hanam").glob("*.jsonl")
+    assert [json.loads(line)["url"] for line in file.read_text(encoding="utf-8").splitlines()] == URLS
+    assert all(state.known("hanam", url) for url in URLS)
+    assert not state.walk_complete("hanam")
 
 
 def test_without_a_sink_items_pass_and_nothing_is_counted(tmp_path):

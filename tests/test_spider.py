@@ -199,8 +199,8 @@ def test_skips_are_logged_with_the_url_the_reason_and_the_detail(caplog):
         list(spider.parse_listing(Response(ORIGIN + "/x.png", body=b"\x89PNG", headers={"Content-Type": "image/png"})))
         list(spider.parse_article(redirect(SHORT, "https://elsewhere.example/x")))
     assert [r.getMessage() for r in caplog.records] == [
-        f"skipped {ORIGIN}/x.png (listing_not_html)",
-        f"skipped {SHORT} (redirect_off_site): https://elsewhere.example/x"]
+        f"hanam: skipped {ORIGIN}/x.png (listing_not_html)",
+        f"hanam: skipped {SHORT} (redirect_off_site): https://elsewhere.example/x"]
     assert {r.levelname for r in caplog.records} == {"WARNING"}
 
 
@@ -220,13 +220,13 @@ def test_every_skip_is_logged_with_its_url_reason_and_detail(caplog):
         list(spider.listing_failed(failure(ORIGIN + "/tin-tuc-su-kien/trang-2.html", None)))
         list(spider.parse_listing(saved_response("hanam", ORIGIN + "/tin-tuc-su-kien/")))
     assert skip_logs(caplog) == [
-        f"skipped {SHORT} (redirect_without_location)",
-        f"skipped {ARTICLE} (redirect_loop): {SHORT} → {ARTICLE} → {SHORT}",
-        f"skipped {ORIGIN}/last (too_many_redirects)",
-        f"skipped {ARTICLE} (article_http_404)",
-        f"skipped {ARTICLE} (article_failed): took too long",
-        f"skipped {ORIGIN}/tin-tuc-su-kien/trang-2.html (listing_failed): took too long",
-        f"skipped {ORIGIN}/uploads/files/2019_04/ke-hoach-ngay-sach-viet-nam-2019.pdf (not_a_page)",
+        f"hanam: skipped {SHORT} (redirect_without_location)",
+        f"hanam: skipped {ARTICLE} (redirect_loop): {SHORT} → {ARTICLE} → {SHORT}",
+        f"hanam: skipped {ORIGIN}/last (too_many_redirects)",
+        f"hanam: skipped {ARTICLE} (article_http_404)",
+        f"hanam: skipped {ARTICLE} (article_failed): TimeoutError: took too long",
+        f"hanam: skipped {ORIGIN}/tin-tuc-su-kien/trang-2.html (listing_failed): TimeoutError: took too long",
+        f"hanam: skipped {ORIGIN}/uploads/files/2019_04/ke-hoach-ngay-sach-viet-nam-2019.pdf (not_a_page)",
     ]
 
 
@@ -307,6 +307,6 @@ def test_charset_fixes_and_extraction_errors_are_logged_with_the_url(caplog):
     messages = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "crawler.spider"]
     assert messages == [("WARNING", f"charset of {ARTICLE}: utf-8 body under another label"),
                         ("ERROR", f"extraction failed on {ARTICLE}"),
-                        ("WARNING", f"skipped {ARTICLE} (extraction_error)"),
-                        ("WARNING", f"skipped {ARTICLE} (not_html)")]
+                        ("WARNING", f"hanam: skipped {ARTICLE} (extraction_error)"),
+                        ("WARNING", f"hanam: skipped {ARTICLE} (not_html)")]
     assert "ZeroDivisionError" in caplog.records[1].exc_text
