@@ -435,7 +435,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     from crawler.snapshot import snapshot
 
     pick_sites([args.site], spider_classes())
-    path = snapshot(args.site, args.into, args.mirror, args.log_level)
+    path = snapshot(args.site, args.into, args.mirror, args.log_level, _overrides(args.set))
     print(f"saved {args.site} into {path}", file=sys.stderr)
     return EXIT_OK
 
@@ -539,6 +539,8 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("site")
     snap.add_argument("--mirror", metavar="MAP.json")
     snap.add_argument("--into", required=True, type=Path, metavar="DIR")
+    snap.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                      help="override a Scrapy setting, as for crawl")
     snap.set_defaults(func=cmd_snapshot)
 
     reset = sub.add_parser("reset", help="forget what was written for sites (next run writes all again)")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from crawler.archive import SUFFIX
 from crawler.output import run_name
 
 
-def snapshot(site: str, into: Path, mirror: str | None = None, log_level: str = "WARNING") -> Path:
+def snapshot(site: str, into: Path, mirror: str | None = None, log_level: str = "WARNING",
+             overrides: dict[str, Any] | None = None) -> Path:
     """Crawl a site once with no pipelines, every response archived; the archive's path."""
     from scrapy.crawler import CrawlerProcess
 
@@ -23,7 +25,8 @@ def snapshot(site: str, into: Path, mirror: str | None = None, log_level: str = 
 
     run = run_name(datetime.now(timezone.utc))
     settings = project_settings(LOG_LEVEL=log_level, MIRROR_MAP=mirror, ARCHIVE_DIR=str(into),
-                                ARCHIVE_RUN=run, ARCHIVE_SITE_FOLDERS=False, ITEM_PIPELINES={})
+                                ARCHIVE_RUN=run, ARCHIVE_SITE_FOLDERS=False, ITEM_PIPELINES={},
+                                **(overrides or {}))
     process = CrawlerProcess(settings)
     process.crawl(spider_classes(settings)[site])
     process.start()

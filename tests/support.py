@@ -180,7 +180,7 @@ def crawler_env() -> dict[str, str]:
 
 def crawl(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     """`python -m crawler ARGS` in a fresh process (a Scrapy reactor runs once per process)."""
-    if args and args[0] in ("crawl", "demo"):
+    if args and args[0] in ("crawl", "demo", "snapshot"):
         args = [*args, *QUICK]
     return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, env=crawler_env(),
                           capture_output=True, text=True, timeout=timeout)
