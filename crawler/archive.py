@@ -155,6 +155,16 @@ class ArchiveFile:
         self._write(resp)
         self._write(req)
 
+    def discard(self) -> None:
+        """Storage failed: the temporary file goes (a partial archive never gets the final name)."""
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError:
+                pass
+            self._file = None
+        self.tmp.unlink(missing_ok=True)
+
     def commit(self) -> Path:
         """fsync and rename into place: the final name only ever holds a whole archive."""
         assert self._file is not None
@@ -176,6 +186,8 @@ class ArchiveRecorder:
         path = archive_path(root, site, run) if site_folders else Path(root) / f"{safe_name(run)}{SUFFIX}"
         self.file = ArchiveFile(path, site, run)
         self.stats = stats
+        self.failed: Exception | None = None
+        self.crawler: Any = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -187,13 +199,20 @@ class ArchiveRecorder:
         run = crawler.settings.get("ARCHIVE_RUN") or _now_run()
         recorder = cls(Path(root), crawler.spidercls.name, run, crawler.stats,
                        crawler.settings.getbool("ARCHIVE_SITE_FOLDERS", True))
+        recorder.crawler = crawler
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         return recorder
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         fetched = datetime.now(timezone.utc)
-        self.file.add(request, response, fetched)
         request.meta[CAPTURED_AT] = fetched.replace(microsecond=0)
+        if self.failed is not None:
+            return response
+        try:
+            self.file.add(request, response, fetched)
+        except OSError as exc:
+            self._storage_failed("write the archive", exc)
+            return response
         if self.stats is not None:
             self.stats.inc_value("archive/responses")
             self.stats.inc_value("archive/bytes", len(response.body))
@@ -201,11 +220,32 @@ class ArchiveRecorder:
 
     def spider_closed(self, spider: Any = None, reason: str = "finished", **_: Any) -> None:
         """Any close reason: an interrupted crawl keeps the archive of what it fetched."""
-        path = self.file.commit()
+        if self.failed is not None:
+            return
+        try:
+            path = self.file.commit()
+        except OSError as exc:
+            self._storage_failed("put the archive in place", exc)
+            return
         if self.stats is not None:
             self.stats.set_value("archive/file", str(path))
             self.stats.set_value("archive/file_bytes", path.stat().st_size)
         logger.info("archived %d records in %s", self.file.records, path)
+
+
+    def _storage_failed(self, action: str, exc: OSError) -> None:
+        """A full disk or a read-only file system under the archive: no partial archive is kept,
+        and the run stops cleanly through its sink, as when the output cannot be written."""
+        from crawler.output import StorageError
+
+        self.failed = error = StorageError(action, self.file.path, exc)
+        self.file.discard()
+        if self.stats is not None:
+            self.stats.inc_value("archive/failed")
+        logger.error("%s", error)
+        sink = getattr(getattr(self.crawler, "spider", None), "sink", None)
+        if sink is not None and hasattr(sink, "fail"):
+            sink.fail(error)
 
 
 def _now_run() -> str:

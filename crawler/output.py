@@ -130,7 +130,9 @@ class _Sink:
         if self.failed is not None:
             raise self.failed
 
-    def _fail(self, error: StorageError) -> None:
+    def fail(self, error: StorageError) -> None:
+        """Storage failed (here or in another writer of the run, such as the archive): keep what is
+        in place, discard the rest, refuse more, and let the run stop."""
         if self.failed is None:
             self.failed = error
             self.abort()
@@ -142,7 +144,7 @@ class _Sink:
         try:
             action()
         except (sqlite3.OperationalError, OSError) as exc:
-            self._fail(StorageError("record in the state", path, exc))
+            self.fail(StorageError("record in the state", path, exc))
 
     def abort(self) -> None:
         raise NotImplementedError
@@ -164,7 +166,7 @@ class FileSink(_Sink):
         try:
             self.file.write(item)
         except StorageError as exc:
-            self._fail(exc)
+            self.fail(exc)
             raise
         if self.state is not None:
             self.pending.setdefault(item["site"], []).append(record_of(item))
@@ -191,7 +193,7 @@ class FileSink(_Sink):
         try:
             path = self.file.commit(empty=True)
         except StorageError as exc:
-            self._fail(exc)
+            self.fail(exc)
             return []
         if self.state is not None:  # copies: a failure clears what is left (and stops recording)
             state, pending, links, walks = self.state, dict(self.pending), dict(self.links), dict(self.walks)
@@ -236,7 +238,7 @@ class DirSink(_Sink):
         try:
             self.files[site].write(item)
         except StorageError as exc:
-            self._fail(exc)
+            self.fail(exc)
             raise
         if self.state is not None:
             self.pending.setdefault(site, []).append(record_of(item))
@@ -250,7 +252,7 @@ class DirSink(_Sink):
         try:
             path = file.commit() if file else None
         except StorageError as exc:
-            self._fail(exc)
+            self.fail(exc)
             return
         if path is not None:
             self.committed.append(path)

@@ -337,3 +337,25 @@ def test_file_sink_whose_state_cannot_record(tmp_path):
         sink.close()
         assert str(sink.failed).startswith(f"cannot record in the state {state.path}: ")
         state.close()
+
+
+def test_archive_disk_full_mid_run_then_room_again(tmp_path):
+    """The archive's disk fills up (the outputs' has room): the same clean stop, no archive under
+    its final name that is not whole, and the next run, with room, writes every article once."""
+    arch, out, state = tmp_path / "arch", tmp_path / "out", tmp_path / "state.sqlite"
+    with small_fs(arch, "160k"), ReplayServer([SiteCopy.load(SITES / s) for s in SITES_RUN]) as server:
+        mirror = server.write_map(tmp_path / "m.json")
+        result = crawl([*scheduled(mirror, out, state), "--archive-dir", str(arch)], cwd=tmp_path)
+        assert result.returncode == EXIT_STORAGE, result.stderr[-2000:]
+        assert "Traceback" not in result.stderr
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith("crawler: error: cannot write the archive ") and "(ENOSPC)" in last
+        assert not list(arch.rglob(".*"))  # no temporary archive left behind
+        for archive in arch.rglob("*.warc.gz"):  # an archive put in place is a whole one
+            assert subprocess.run([sys.executable, "-m", "warcio", "check", str(archive)]).returncode == 0
+        assert_state_holds_only_what_is_on_disk(state, out)
+
+        subprocess.run(["mount", "-o", "remount,size=16m", str(arch)], check=True)
+        again = crawl([*scheduled(mirror, out, state), "--archive-dir", str(arch)], cwd=tmp_path)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert_every_article_once(out)
