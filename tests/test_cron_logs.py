@@ -14,6 +14,8 @@ import pytest
 from crawler.replay import ReplayServer, SiteCopy
 from tests.support import SITES, crawl, read_lines
 
+pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
+
 ORIGIN = "http://thuvienhanam.gov.vn"
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[[\w.]+\] (DEBUG|INFO|WARNING|ERROR|CRITICAL): ")
 

@@ -11,10 +11,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from crawler.cli import EXIT_INTERRUPTED
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.state import State, record_of
 from tests.support import QUICK, SITES, crawl, crawler_env, expected_items, listing_requests, read_lines, site_spider
+
+pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
 
 SITES_CUT = ["gilan", "hanam", "kyzylorda"]
 
