@@ -17,6 +17,7 @@ from crawler.output import AtomicJsonLines, DirSink, FileSink, StorageError
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.state import State
 from tests.support import QUICK, SITES, crawl, crawler_env, expected_items, read_lines
+from tests.test_archive import warcio_check
 from tests.test_preflight import small_fs
 
 ITEM = {"id": "0" * 20, "site": "hanam", "url": "http://thuvienhanam.gov.vn/a-1.html", "language": "vi",
@@ -351,8 +352,8 @@ def test_archive_disk_full_mid_run_then_room_again(tmp_path):
         last = result.stderr.strip().splitlines()[-1]
         assert last.startswith("crawler: error: cannot write the archive ") and "(ENOSPC)" in last
         assert not list(arch.rglob(".*"))  # no temporary archive left behind
-        for archive in arch.rglob("*.warc.gz"):  # an archive put in place is a whole one
-            assert subprocess.run([sys.executable, "-m", "warcio", "check", str(archive)]).returncode == 0
+        archives = list(arch.rglob("*.warc.gz"))  # an archive put in place is a whole one
+        assert not archives or warcio_check(archives).returncode == 0
         assert_state_holds_only_what_is_on_disk(state, out)
 
         subprocess.run(["mount", "-o", "remount,size=16m", str(arch)], check=True)
