@@ -141,7 +141,7 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def check_setup(args: argparse.Namespace, sites: list[str], one_off: bool, min_free: int,
+def check_setup(args: argparse.Namespace, sites: list[str], state_path: Path | None, min_free: int,
                 archive_dir: Path | None = None) -> None:
     """Everything that can be checked before the first request (crawler.preflight): option
     values (UsageError) and the locations the run writes to (SetupError); changes nothing."""
@@ -155,7 +155,7 @@ def check_setup(args: argparse.Namespace, sites: list[str], one_off: bool, min_f
         ("--output", args.output, FILE),
         ("--output-dir", out_dir, DIR),
         *[("--output-dir", out_dir / name, DIR) for name in [*sites, "_runs"] if out_dir is not None],
-        ("--state", None if one_off else (args.state or DEFAULT_STATE), STATE),
+        ("--state", state_path, STATE),
         ("--archive-dir", archive_dir, DIR),
     ]
     problems = preflight(locations, min_free)
@@ -163,38 +163,48 @@ def check_setup(args: argparse.Namespace, sites: list[str], one_off: bool, min_f
         raise SetupError(problems[0])
 
 
+def _check_mirror(path: str | None) -> None:
+    from crawler.mirror import MirrorMap, MirrorMapError
+
+    if path:
+        try:
+            MirrorMap.load(path)
+        except MirrorMapError as exc:
+            raise UsageError(str(exc)) from exc
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
+    sites = pick_sites(args.sites, spider_classes())
+    if args.output and args.output_dir:
+        raise UsageError("give --output FILE or --output-dir DIR, not both")
+    since = _since(args.since)
+    _check_mirror(args.mirror)
+    one_off = bool(args.output) and not args.state
+    return _run(args, sites, _overrides(args.set), since=since, archive_dir=_archive_dir(args),
+                state_path=None if one_off else Path(args.state or DEFAULT_STATE))
+
+
+def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], *,
+         since: datetime | None, archive_dir: Path | None, state_path: Path | None) -> int:
+    """A run of `crawl` or `extract`: preflight, the lock, the state, the sink, the crawl, the
+    report, and the exit code, with interrupts and storage failures handled the same way."""
     from crawler.interrupt import RunStopper
     from crawler.lock import LockBusy, RunLock
-    from crawler.mirror import MirrorMap, MirrorMapError
     from crawler.output import DirSink, FileSink, run_name
     from crawler.report import RunReport, site_report
     from crawler.state import State, StateError, advice
 
-    sites = pick_sites(args.sites, spider_classes())
-    overrides = _overrides(args.set)
-    if args.output and args.output_dir:
-        raise UsageError("give --output FILE or --output-dir DIR, not both")
-    since = _since(args.since)
-    if args.mirror:
-        try:
-            MirrorMap.load(args.mirror)
-        except MirrorMapError as exc:
-            raise UsageError(str(exc)) from exc
-    one_off = bool(args.output) and not args.state
-    archive_dir = _archive_dir(args)
     settings = project_settings(**overrides)
     try:
         min_free, grace = settings.getfloat("PREFLIGHT_MIN_FREE_MB"), settings.getfloat("SHUTDOWN_GRACE")
     except ValueError as exc:
         raise UsageError(f"-s PREFLIGHT_MIN_FREE_MB and SHUTDOWN_GRACE want numbers: {exc}") from exc
-    check_setup(args, sites, one_off, int(min_free * 2**20), archive_dir)
+    check_setup(args, sites, state_path, int(min_free * 2**20), archive_dir)
     started = datetime.now(timezone.utc)
     run = run_name(started)
     if archive_dir is not None:
         overrides.update(ARCHIVE_DIR=str(archive_dir), ARCHIVE_RUN=run)
-    state_path = Path(args.state or DEFAULT_STATE)
-    lock = None if one_off else RunLock(state_path.with_name(state_path.name + ".lock"))
+    lock = None if state_path is None else RunLock(state_path.with_name(state_path.name + ".lock"))
     try:
         if lock:
             lock.acquire()
@@ -203,7 +213,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return EXIT_LOCKED
     try:
         try:
-            state = None if one_off else State(state_path, revisit_days=args.revisit_days, now=started)
+            state = None if state_path is None else State(state_path, revisit_days=args.revisit_days, now=started)
         except StateError as exc:
             raise SetupError(advice(state_path, str(exc))) from exc
         except sqlite3.OperationalError as exc:  # a migration on a full or read-only disk
@@ -328,18 +338,9 @@ def extract_sites(names: list[str], origins: set[str], known: dict[str, type]) -
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Run the spiders and pipelines over archived pages: no network, items as at capture time."""
-    from crawler.lock import LockBusy, RunLock
-    from crawler.mirror import MirrorMap, MirrorMapError
-    from crawler.output import DirSink, FileSink, run_name
-    from crawler.report import RunReport, site_report
-    from crawler.state import State
     from crawler.warc_source import ArchiveError, archive_files, shared_index
 
-    if args.mirror:
-        try:
-            MirrorMap.load(args.mirror)
-        except MirrorMapError as exc:
-            raise UsageError(str(exc)) from exc
+    _check_mirror(args.mirror)
     try:
         files = [str(p) for p in archive_files(args.archives)]
         index = shared_index(files, args.mirror)
@@ -351,47 +352,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not sites:
         raise UsageError(f"the archives hold no page of a known site ({len(index)} captures of "
                          f"{', '.join(sorted(index.origins())) or 'nothing'}); use --mirror or --site")
-    started = datetime.now(timezone.utc)
-    run = run_name(started)
-    lock = None
-    if args.state:
-        state_path = Path(args.state)
-        lock = RunLock(state_path.with_name(state_path.name + ".lock"))
-        try:
-            lock.acquire()
-        except LockBusy as exc:
-            print(f"crawler: {exc}; not starting", file=sys.stderr)
-            return EXIT_LOCKED
-    try:
-        state = State(args.state, revisit_days=EXTRACT_REVISIT_DAYS, now=started) if args.state else None
-        if args.output:
-            sink, report_dir = FileSink(args.output, state), Path(args.output).resolve().parent / "_runs"
-        else:
-            out_dir = Path(args.output_dir)
-            sink, report_dir = DirSink(out_dir, run, state), out_dir / "_runs"
-            if state is not None:
-                for site in sites:
-                    sink.remove_stale(site)
-                    state.adopt_files(site, sink.site_dir(site))
-        print(f"extracting {', '.join(sites)} from {len(files)} archive file(s), "
-              f"{len(index)} captures", file=sys.stderr)
-        stats = run_crawl(sites, sink, state=state, mirror=args.mirror, log_level=args.log_level,
-                          settings_overrides={**EXTRACT_SETTINGS, "ARCHIVE_SOURCES": files})
-        outputs = [str(p) for p in sink.close()]
-        reports = [site_report(site, stats[site]) for site in sites]
-        code = EXIT_OK if all(r.ok for r in reports) else EXIT_SITE_FAILED
-        report = RunReport(run=run, started=started.isoformat(),
-                           finished=datetime.now(timezone.utc).isoformat(), exit_code=code,
-                           outputs=outputs, sites=reports)
-        saved = report.save(report_dir / f"{run}.json")
-        print(report.text(), file=sys.stderr)
-        print(f"  report {saved}", file=sys.stderr)
-        if state is not None:
-            state.close()
-        return code
-    finally:
-        if lock:
-            lock.release()
+    print(f"extracting {', '.join(sites)} from {len(files)} archive file(s), "
+          f"{len(index)} captures", file=sys.stderr)
+    # what a crawl's options would be: every article revisited, nothing archived again
+    run_args = argparse.Namespace(**vars(args), revisit_days=EXTRACT_REVISIT_DAYS, missing_max=0.2,
+                                  full=False, quiet=False)
+    return _run(run_args, sites, {**EXTRACT_SETTINGS, "ARCHIVE_SOURCES": files}, since=None,
+                archive_dir=None, state_path=Path(args.state) if args.state else None)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -376,3 +376,19 @@ def test_header_bytes_come_back_as_recorded(tmp_path, raw):
                                             http_headers=head))
     answer = ArchiveIndex([tmp_path]).answer(f"{ORIGIN}/h")
     assert answer.status == 302 and raw_header(answer.header("Location")) == raw
+
+
+def test_extract_checks_its_setup_like_a_crawl(tmp_path):
+    """extract shares the crawl's run: a damaged state or an output folder that is a file is one
+    line and exit 4 before any page is read, and the state is left as it was."""
+    archive = FIXTURES / "archives" / "v2-captured-elsewhere.warc.gz"
+    (tmp_path / "state.sqlite").write_bytes(b"not a state")
+    damaged = crawl(["extract", "--output-dir", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"),
+                     str(archive)], cwd=tmp_path)
+    assert damaged.returncode == 4, damaged.stderr[-2000:]
+    assert damaged.stderr.strip().splitlines()[-1].startswith("crawler: error: state file ")
+    assert "Traceback" not in damaged.stderr
+    assert (tmp_path / "state.sqlite").read_bytes() == b"not a state" and not (tmp_path / "out").exists()
+    (tmp_path / "file").write_text("in the way")
+    blocked = crawl(["extract", "--output-dir", str(tmp_path / "file"), str(archive)], cwd=tmp_path)
+    assert blocked.returncode == 4 and "--output-dir" in blocked.stderr.strip().splitlines()[-1]
