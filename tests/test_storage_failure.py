@@ -52,6 +52,14 @@ def assert_every_article_once(out: Path) -> None:
         assert {u for s, u in counts if s == site} == {e["url"] for e in expected_items(site)}, site
 
 
+def run_again_with(disk: Path, options: str, args: list[str], cwd: Path, out: Path) -> None:
+    """The disk remounted with room (or writable) again: the next run exits 0 and the union of the
+    outputs holds every article exactly once."""
+    subprocess.run(["mount", "-o", f"remount,{options}", str(disk)], check=True)
+    again = crawl(args, cwd=cwd)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert_every_article_once(out)
+
 def test_disk_full_mid_run_then_room_again(tmp_path):
     with small_fs(tmp_path / "disk", "160k"), ReplayServer([SiteCopy.load(SITES / s) for s in SITES_RUN]) as server:
         out, state = tmp_path / "disk" / "out", tmp_path / "state.sqlite"
@@ -67,10 +75,7 @@ def test_disk_full_mid_run_then_room_again(tmp_path):
         assert len(written) < sum(len(expected_items(s)) for s in SITES_RUN)
         assert_state_holds_only_what_is_on_disk(state, out)
 
-        subprocess.run(["mount", "-o", "remount,size=16m", str(tmp_path / "disk")], check=True)
-        again = crawl(scheduled(mirror, out, state), cwd=tmp_path)
-        assert again.returncode == 0, again.stderr[-2000:]
-        assert_every_article_once(out)
+        run_again_with(tmp_path / "disk", "size=16m", scheduled(mirror, out, state), tmp_path, out)
 
 
 def test_file_system_gone_read_only_mid_run_then_writable_again(tmp_path):
@@ -96,10 +101,7 @@ def test_file_system_gone_read_only_mid_run_then_writable_again(tmp_path):
         assert outputs(out) == []
         assert_state_holds_only_what_is_on_disk(state, out)
 
-        subprocess.run(["mount", "-o", "remount,rw", str(tmp_path / "disk")], check=True)
-        again = crawl(scheduled(mirror, out, state), cwd=tmp_path)
-        assert again.returncode == 0, again.stderr[-2000:]
-        assert_every_article_once(out)
+        run_again_with(tmp_path / "disk", "rw", scheduled(mirror, out, state), tmp_path, out)
 
 
 def test_one_off_file_on_a_full_disk_leaves_nothing(tmp_path):
@@ -356,7 +358,4 @@ def test_archive_disk_full_mid_run_then_room_again(tmp_path):
         assert not archives or warcio_check(archives).returncode == 0
         assert_state_holds_only_what_is_on_disk(state, out)
 
-        subprocess.run(["mount", "-o", "remount,size=16m", str(arch)], check=True)
-        again = crawl([*scheduled(mirror, out, state), "--archive-dir", str(arch)], cwd=tmp_path)
-        assert again.returncode == 0, again.stderr[-2000:]
-        assert_every_article_once(out)
+        run_again_with(arch, "size=16m", [*scheduled(mirror, out, state), "--archive-dir", str(arch)], tmp_path, out)
