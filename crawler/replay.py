@@ -188,7 +188,8 @@ class ReplayServer:
             server = _QuietServer(("127.0.0.1", 0), _handler(site))
             self.servers.append(server)
             self.mirror[site.origin] = f"http://127.0.0.1:{server.server_address[1]}"
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            # a short poll: closing waits up to one poll interval per site (0.5 s by default)
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def write_map(self, path: str | Path) -> Path:

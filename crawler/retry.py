@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.defer import deferred_to_future
-from twisted.internet import reactor
 from twisted.internet.task import deferLater
+
+
+async def pause(seconds: float) -> None:
+    """Wait on the running reactor. Imported here, not at the top: importing the reactor before
+    Scrapy installs its asyncio one would install Twisted's default reactor instead."""
+    from twisted.internet import reactor
+
+    await deferred_to_future(deferLater(reactor, seconds, lambda: None))
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -30,11 +37,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_response(self, request, response, spider=None):
         result = super().process_response(request, response)
         if result is not response:
-            await deferred_to_future(deferLater(reactor, self.delay(request, response), lambda: None))
+            await pause(self.delay(request, response))
         return result
 
     async def process_exception(self, request, exception, spider=None):
         result = super().process_exception(request, exception)
         if result is not None:
-            await deferred_to_future(deferLater(reactor, self.delay(request), lambda: None))
+            await pause(self.delay(request))
         return result

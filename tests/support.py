@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -23,6 +21,7 @@ from scrapy.pipelines import ItemPipelineManager
 
 from crawler.cli import spider_classes
 from crawler.replay import SiteCopy
+from tests import children
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITES = FIXTURES / "sites"
@@ -173,17 +172,13 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60) -> bool:
     return True
 
 
-def crawler_env() -> dict[str, str]:
-    """The environment of a `python -m crawler` child process: this checkout importable."""
-    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-
-
-def crawl(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    """`python -m crawler ARGS` in a fresh process (a Scrapy reactor runs once per process)."""
+def crawl(args: list[str], cwd: Path, timeout: float = 240, cold: bool = False) -> subprocess.CompletedProcess[str]:
+    """`python -m crawler ARGS` in a process of its own (a Scrapy reactor runs once per process),
+    with the quick settings when it crawls; forked from the tests' warm start unless `cold`
+    (`tests/children.py`)."""
     if args and args[0] in ("crawl", "demo", "snapshot"):
         args = [*args, *QUICK]
-    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, env=crawler_env(),
-                          capture_output=True, text=True, timeout=timeout)
+    return children.run(args, cwd=cwd, timeout=timeout, cold=cold)
 
 
 def read_lines(*paths: Path) -> list[dict[str, Any]]:

@@ -20,7 +20,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cli import spider_classes
 from crawler.replay import ReplayServer, SiteCopy
-from tests.support import QUICK, SITES, crawl, crawler_env, expected_items, read_lines
+from tests import children
+from tests.support import QUICK, SITES, crawl, expected_items, read_lines
 
 ALL = sorted(spider_classes())
 WARCIO = str(Path(sys.executable).with_name("warcio"))
@@ -178,11 +179,9 @@ def test_sigkill_leaves_no_bad_archive_and_the_next_run_keeps_what_was_fetched(t
     with ReplayServer([copy]) as server:
         copy.faults.update({key: {"delay": 0.1} for key in copy.pages})
         mirror = str(server.write_map(tmp_path / "m.json"))
-        cmd = [sys.executable, "-m", "crawler", "crawl", "gilan", "--mirror", mirror, "--output-dir",
-               str(tmp_path / "out"), "--state", str(tmp_path / "s.sqlite"), "--archive-dir",
-               str(tmp_path / "arch"), *QUICK]
-        proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env=crawler_env())
+        cmd = ["crawl", "gilan", "--mirror", mirror, "--output-dir", str(tmp_path / "out"), "--state",
+               str(tmp_path / "s.sqlite"), "--archive-dir", str(tmp_path / "arch"), *QUICK]
+        proc = children.start(cmd, cwd=tmp_path)
         deadline = time.time() + 60
         while len(copy.requests) < 15 and time.time() < deadline:
             time.sleep(0.02)
@@ -208,11 +207,10 @@ def test_an_interrupted_run_keeps_the_archive_of_what_it_fetched(tmp_path):
     copy = SiteCopy.load(SITES / "gilan")
     with ReplayServer([copy]) as server:
         copy.faults.update({key: {"delay": 0.2} for key in copy.pages})
-        cmd = [sys.executable, "-m", "crawler", "crawl", "gilan", "--mirror", str(server.write_map(tmp_path / "m.json")),
-               "--output-dir", str(tmp_path / "out"), "--state", str(tmp_path / "s.sqlite"), "--archive-dir",
+        cmd = ["crawl", "gilan", "--mirror", str(server.write_map(tmp_path / "m.json")), "--output-dir",
+               str(tmp_path / "out"), "--state", str(tmp_path / "s.sqlite"), "--archive-dir",
                str(tmp_path / "arch"), *QUICK]
-        proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                env=crawler_env(), text=True)
+        proc = children.start(cmd, cwd=tmp_path, stderr=children.PIPE)
         deadline = time.time() + 60
         while len(copy.requests) < 8 and time.time() < deadline:
             time.sleep(0.02)

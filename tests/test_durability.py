@@ -4,13 +4,12 @@ tests/test_scheduled_runs.py so that the parallel workers get equal shares of th
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
 
-from tests.support import QUICK, SITES, crawler_env, read_lines, wait_until
+from tests import children
+from tests.support import QUICK, SITES, read_lines, wait_until
 from tests.test_scheduled_runs import ALL, expected_urls, outputs, scheduled, serve
 
 pytestmark = pytest.mark.crawl
@@ -24,10 +23,8 @@ def test_sigkill_half_way_loses_nothing_and_writes_nothing_twice(tmp_path):
             for key in site.pages:
                 site.faults[key] = {"delay": 0.05}
         mirror = server.write_map(tmp_path / "m.json")
-        env_cmd = [sys.executable, "-m", "crawler", "crawl", "--mirror", str(mirror), "--output-dir",
-                   str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), *QUICK]
-        proc = subprocess.Popen(env_cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env=crawler_env())
+        proc = children.start(["crawl", "--mirror", str(mirror), "--output-dir", str(tmp_path / "out"),
+                               "--state", str(tmp_path / "state.sqlite"), *QUICK], cwd=tmp_path)
         assert wait_until(lambda: sum(len(s.requests) for s in server.sites) >= 60 or proc.poll() is not None)
         assert proc.poll() is None, "the run ended before it could be killed"
         proc.send_signal(signal.SIGKILL)
@@ -52,11 +49,9 @@ def test_a_second_run_against_the_same_state_refuses_and_touches_nothing(tmp_pat
         for key in server.sites[0].pages:  # the first run stays busy until the second has tried
             server.sites[0].faults[key] = {"delay": 2.0}
         mirror = server.write_map(tmp_path / "m.json")
-        first = subprocess.Popen(
-            [sys.executable, "-m", "crawler", "crawl", "travinh", "--mirror", str(mirror),
-             "--output-dir", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), *QUICK],
-            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=crawler_env())
+        first = children.start(
+            ["crawl", "travinh", "--mirror", str(mirror), "--output-dir", str(tmp_path / "out"), "--state",
+             str(tmp_path / "state.sqlite"), *QUICK], cwd=tmp_path, stdout=children.PIPE, stderr=children.PIPE)
         lock = tmp_path / "state.sqlite.lock"
         assert wait_until(lambda: lock.exists() and lock.read_text().strip() == str(first.pid), timeout=30)
         second = scheduled(mirror, tmp_path, "--output-dir", str(tmp_path / "other"), sites=["travinh"])

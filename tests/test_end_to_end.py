@@ -30,7 +30,8 @@ def full_crawl(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     with ReplayServer([SiteCopy.load(SITES / site) for site in SAVED]) as server:
         mirror = server.write_map(tmp / "mirror.json")
-        result = crawl(["crawl", *SAVED, "--mirror", str(mirror), "--output", str(tmp / "out.jsonl")], cwd=tmp)
+        result = crawl(["crawl", *SAVED, "--mirror", str(mirror), "--output", str(tmp / "out.jsonl")], cwd=tmp,
+                       cold=True)  # the command as a user starts it
     return result, tmp
 
 
@@ -97,7 +98,7 @@ def test_site_items_are_exactly_the_expected_ones(full_crawl, site):
 
 
 def test_demo_runs_offline_and_prints_a_line(tmp_path):
-    result = crawl(["demo", "--output", str(tmp_path / "demo.jsonl")], cwd=tmp_path)
+    result = crawl(["demo", "--output", str(tmp_path / "demo.jsonl")], cwd=tmp_path, cold=True)
     assert result.returncode == 0, result.stderr[-3000:]
     first = result.stdout.strip().splitlines()[0]
     assert first.startswith('{"id":')

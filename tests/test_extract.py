@@ -25,7 +25,8 @@ from crawler.cli import spider_classes
 from crawler.mirror import MirrorMap
 from crawler.warc_source import (ArchiveDownloadHandler, ArchiveError, ArchiveIndex, archive_files, raw_header,
                                  shared_index, url_key)
-from tests.support import FIXTURES, crawl, crawler_env, differences, read_lines
+from tests.children import crawler_env
+from tests.support import FIXTURES, crawl, differences, read_lines
 
 ARCHIVES = FIXTURES / "archives"
 V2 = ARCHIVES / "v2-captured-elsewhere.warc.gz"

@@ -7,15 +7,14 @@ import json
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
 
 from crawler.replay import ReplayServer, SiteCopy, page_key
-from tests.support import (QUICK, SITES, crawl, crawler_env, differences, expected_items, read_lines,
+from tests import children
+from tests.support import (QUICK, SITES, crawl, differences, expected_items, read_lines,
                            wait_until)
 
 pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
@@ -148,18 +147,16 @@ def test_sigkill_at_random_moments_then_a_full_run_writes_every_article_once(tmp
     rng = random.Random(seed)
     sites = ["gilan", "hanam", "kyzylorda"]
     total = sum(len(expected_items(s)) for s in sites)
-    env = crawler_env()
     with ReplayServer([SiteCopy.load(SITES / s) for s in sites]) as server:
         for copy in server.sites:  # slow answers so that kills land inside the run
             copy.faults.update({key: {"delay": 0.05} for key in copy.pages})
         mirror = server.write_map(tmp_path / "m.json")
-        command = [sys.executable, "-m", "crawler", "crawl", *sites, "--mirror", str(mirror),
+        command = ["crawl", *sites, "--mirror", str(mirror),
                    "--output-dir", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), *QUICK]
         for _ in range(3):
             asked_before = sum(len(c.requests) for c in server.sites)
             kill_at = asked_before + rng.randint(20, 90)
-            proc = subprocess.Popen(command, cwd=tmp_path, env=env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = children.start(command, cwd=tmp_path)
             assert wait_until(lambda: sum(len(c.requests) for c in server.sites) >= kill_at or proc.poll() is not None)
             assert proc.poll() is None, "the run ended before it could be killed"
             proc.send_signal(signal.SIGKILL)
@@ -170,7 +167,7 @@ def test_sigkill_at_random_moments_then_a_full_run_writes_every_article_once(tmp
             assert len(written) < total
         for copy in server.sites:
             copy.faults.clear()
-        final = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+        final = children.run(command, cwd=tmp_path)
     assert final.returncode == 0, final.stderr[-3000:]
     report = json.loads(sorted((tmp_path / "out" / "_runs").glob("*.json"))[-1].read_text(encoding="utf-8"))
     assert sum(s["new_items"] for s in report["sites"]) == total - len(written)  # the rest, no more

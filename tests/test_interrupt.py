@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -16,7 +15,8 @@ import pytest
 from crawler.cli import EXIT_INTERRUPTED
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.state import State, record_of
-from tests.support import QUICK, SITES, crawl, crawler_env, expected_items, listing_requests, read_lines, site_spider
+from tests import children
+from tests.support import QUICK, SITES, crawl, expected_items, listing_requests, read_lines, site_spider
 
 pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
 
@@ -28,7 +28,7 @@ def outputs(out: Path) -> list[Path]:
 
 
 def command(mirror: Path, work: Path, *extra: str, sites=SITES_CUT) -> list[str]:
-    return [sys.executable, "-m", "crawler", "crawl", *sites, "--mirror", str(mirror), "--output-dir",
+    return ["crawl", *sites, "--mirror", str(mirror), "--output-dir",
             str(work / "out"), "--state", str(work / "state.sqlite"), *QUICK, *extra]
 
 
@@ -69,8 +69,7 @@ def run_again_cleanly(server, mirror, tmp_path) -> None:
     article exactly once."""
     for copy in server.sites:
         copy.faults.clear()
-    second = subprocess.run(command(mirror, tmp_path), cwd=tmp_path, env=crawler_env(),
-                            capture_output=True, text=True, timeout=240)
+    second = children.run(command(mirror, tmp_path), cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
     assert_every_article_once(tmp_path / "out")
 
@@ -79,8 +78,7 @@ def test_sigterm_mid_crawl_keeps_finished_items_and_the_next_run_writes_the_rest
     with ReplayServer([SiteCopy.load(SITES / s) for s in SITES_CUT]) as server:
         slow(server, 0.1)
         mirror = server.write_map(tmp_path / "m.json")
-        proc = subprocess.Popen(command(mirror, tmp_path), cwd=tmp_path, env=crawler_env(),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = children.start(command(mirror, tmp_path), cwd=tmp_path, stderr=children.PIPE)
         wait_for_requests(server, 40, proc)
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
@@ -104,8 +102,7 @@ def test_second_signal_stops_at_once_and_nothing_is_lost(tmp_path):
     with ReplayServer([SiteCopy.load(SITES / s) for s in SITES_CUT]) as server:
         mirror = server.write_map(tmp_path / "m.json")
         slow(server, 0.05)
-        proc = subprocess.Popen(command(mirror, tmp_path), cwd=tmp_path,
-                                env=crawler_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = children.start(command(mirror, tmp_path), cwd=tmp_path, stderr=children.PIPE)
         wait_for_requests(server, 30, proc)
         slow(server, 20)  # what is in flight now takes long to finish
         proc.send_signal(signal.SIGINT)
@@ -121,9 +118,8 @@ def test_second_signal_stops_at_once_and_nothing_is_lost(tmp_path):
 def test_the_wait_for_items_in_flight_is_bounded(tmp_path):
     with ReplayServer([SiteCopy.load(SITES / "hanam")]) as server:
         mirror = server.write_map(tmp_path / "m.json")
-        proc = subprocess.Popen(command(mirror, tmp_path, "-s", "SHUTDOWN_GRACE=1", sites=["hanam"]),
-                                cwd=tmp_path, env=crawler_env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
+        proc = children.start(command(mirror, tmp_path, "-s", "SHUTDOWN_GRACE=1", sites=["hanam"]),
+                              cwd=tmp_path, stderr=children.PIPE)
         wait_for_requests(server, 5, proc)
         slow(server, 30)
         wait_for_requests(server, 7, proc)  # two requests now hang
@@ -151,7 +147,7 @@ def test_after_an_interrupted_walk_the_next_run_walks_on_past_known_pages(tmp_pa
     everything = {i["url"] for i in expected_items("gilan")}
     assert written and written < everything
     with ReplayServer([SiteCopy.load(SITES / "gilan")]) as server:
-        result = crawl(command(server.write_map(tmp_path / "m.json"), tmp_path, sites=["gilan"])[3:], cwd=tmp_path)
+        result = crawl(command(server.write_map(tmp_path / "m.json"), tmp_path, sites=["gilan"]), cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert {i["url"] for i in read_lines(*outputs(tmp_path / "out"))} == everything - written
     state = State(tmp_path / "state.sqlite")
@@ -163,7 +159,7 @@ def test_after_a_complete_walk_a_page_of_known_articles_ends_the_walk(tmp_path):
     """The contrast: the same state with the walk marked complete stops at the first page."""
     recorded_first_page(tmp_path / "state.sqlite", walk_complete=True)
     with ReplayServer([SiteCopy.load(SITES / "gilan")]) as server:
-        result = crawl(command(server.write_map(tmp_path / "m.json"), tmp_path, sites=["gilan"])[3:], cwd=tmp_path)
+        result = crawl(command(server.write_map(tmp_path / "m.json"), tmp_path, sites=["gilan"]), cwd=tmp_path)
         walked = [k for k in server.sites[0].requests if "page=" in k]
     assert result.returncode == 0, result.stderr[-2000:]
     assert outputs(tmp_path / "out") == [] and walked == []
@@ -174,12 +170,12 @@ def test_a_listing_page_that_failed_is_reached_by_the_next_run(tmp_path):
     the next run must walk past page 1 (all known) to write what page 2 lists."""
     with ReplayServer([SiteCopy.load(SITES / "gilan", {"/fa/news?page=2": {"status": 500}})]) as server:
         mirror = server.write_map(tmp_path / "m.json")
-        first = crawl(command(mirror, tmp_path, "-s", "RETRY_TIMES=0", sites=["gilan"])[3:], cwd=tmp_path)
+        first = crawl(command(mirror, tmp_path, "-s", "RETRY_TIMES=0", sites=["gilan"]), cwd=tmp_path)
         assert first.returncode == 0, first.stderr[-2000:]
         state = State(tmp_path / "state.sqlite")
         assert not state.walk_complete("gilan")
         state.close()
         server.sites[0].faults.clear()
-        second = crawl(command(mirror, tmp_path, sites=["gilan"])[3:], cwd=tmp_path)
+        second = crawl(command(mirror, tmp_path, sites=["gilan"]), cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
     assert_every_article_once(tmp_path / "out", sites=["gilan"])

@@ -13,7 +13,8 @@ from urllib.parse import quote
 import pytest
 
 from crawler.replay import ReplayServer, SiteCopy, SiteCopyError, convert, edited_copy, write_copy
-from tests.support import SITES, crawl, crawler_env
+from tests.children import crawler_env
+from tests.support import SITES, crawl
 
 ORIGIN = "https://gilan.iranpl.ir"
 PAGES = {

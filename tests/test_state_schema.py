@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import subprocess
-import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -16,7 +14,8 @@ from crawler.cli import EXIT_SETUP
 from crawler.state import (SCHEMA_VERSION, State, StateError, advice, check, content_hash, fingerprint,
                            header_version, inspect, record_of, url_key)
 from crawler.replay import ReplayServer, SiteCopy
-from tests.support import FIXTURES, SITES, crawl, crawler_env
+from tests import children
+from tests.support import FIXTURES, SITES, crawl
 
 RELEASE = FIXTURES / "state" / "release-ffce339.sqlite"
 ALL = ["chaharmahal", "gilan", "hanam", "kyzylorda", "travinh"]
@@ -140,8 +139,7 @@ def test_state_check_reports_per_site(tmp_path):
     path = tmp_path / "state.sqlite"
     shutil.copy(RELEASE, path)
     before = path.read_bytes()
-    result = subprocess.run([sys.executable, "-m", "crawler", "state", "check", "--state", str(path)],
-                            capture_output=True, text=True, env=crawler_env(), cwd=tmp_path)
+    result = children.run(["state", "check", "--state", str(path)], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert path.read_bytes() == before  # a check changes nothing, not even the schema
     lines = result.stdout.splitlines()
@@ -153,8 +151,7 @@ def test_state_check_reports_per_site(tmp_path):
         assert rows[site][2] == str(dead.get(site, 0))
         assert rows[site][3] == "1"
     State(path).close()
-    result = subprocess.run([sys.executable, "-m", "crawler", "state", "check", "--state", str(path)],
-                            capture_output=True, text=True, env=crawler_env(), cwd=tmp_path)
+    result = children.run(["state", "check", "--state", str(path)], cwd=tmp_path)
     assert "schema version 1," in result.stdout.splitlines()[0]
 
 
@@ -165,8 +162,7 @@ def test_state_check_reports_per_site(tmp_path):
 def test_state_check_of_a_bad_or_missing_file_gives_advice(tmp_path, make, words):
     path = tmp_path / "state.sqlite"
     make(path)
-    result = subprocess.run([sys.executable, "-m", "crawler", "state", "check", "--state", str(path)],
-                            capture_output=True, text=True, env=crawler_env(), cwd=tmp_path)
+    result = children.run(["state", "check", "--state", str(path)], cwd=tmp_path)
     assert result.returncode == EXIT_SETUP
     assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""
@@ -233,8 +229,7 @@ def test_walk_completeness_survives_reopening_and_reset(tmp_path):
 def test_reset_refuses_a_damaged_state_with_advice(tmp_path):
     path = tmp_path / "state.sqlite"
     path.write_text("not a state")
-    result = subprocess.run([sys.executable, "-m", "crawler", "reset", "hanam", "--state", str(path)],
-                            capture_output=True, text=True, env=crawler_env(), cwd=tmp_path)
+    result = children.run(["reset", "hanam", "--state", str(path)], cwd=tmp_path)
     assert result.returncode == EXIT_SETUP and "Traceback" not in result.stderr
     assert "move it aside" in result.stderr and path.read_text() == "not a state"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.sqlite"]  # no lock file either

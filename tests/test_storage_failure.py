@@ -5,7 +5,6 @@ on disk; once there is room again, the next run completes with nothing lost and 
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -16,7 +15,8 @@ from crawler.cli import EXIT_STORAGE
 from crawler.output import AtomicJsonLines, DirSink, FileSink, StorageError
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.state import State
-from tests.support import QUICK, SITES, crawl, crawler_env, expected_items, read_lines
+from tests import children
+from tests.support import QUICK, SITES, crawl, expected_items, read_lines
 from tests.test_archive import warcio_check
 from tests.test_preflight import small_fs
 
@@ -84,9 +84,7 @@ def test_file_system_gone_read_only_mid_run_then_writable_again(tmp_path):
         for copy in server.sites:  # the first pages answer slowly: time to remount before any line
             copy.faults.update({key: {"delay": 1.0} for key in copy.pages})
         mirror = server.write_map(tmp_path / "m.json")
-        proc = subprocess.Popen([sys.executable, "-m", "crawler", *scheduled(mirror, out, state), *QUICK],
-                                cwd=tmp_path, env=crawler_env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
+        proc = children.start([*scheduled(mirror, out, state), *QUICK], cwd=tmp_path, stderr=children.PIPE)
         deadline = time.monotonic() + 60
         while not any(s.requests for s in server.sites):  # the crawl is under way
             assert proc.poll() is None and time.monotonic() < deadline
