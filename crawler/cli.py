@@ -190,7 +190,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
     report, and the exit code, with interrupts and storage failures handled the same way."""
     from crawler.interrupt import RunStopper
     from crawler.lock import LockBusy, RunLock
-    from crawler.output import DirSink, FileSink, run_name
+    from crawler.output import DirSink, FileSink, unused_run_name
     from crawler.report import RunReport, site_report
     from crawler.state import State, StateError, advice
 
@@ -200,10 +200,6 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
     except ValueError as exc:
         raise UsageError(f"-s PREFLIGHT_MIN_FREE_MB and SHUTDOWN_GRACE want numbers: {exc}") from exc
     check_setup(args, sites, state_path, int(min_free * 2**20), archive_dir)
-    started = datetime.now(timezone.utc)
-    run = run_name(started)
-    if archive_dir is not None:
-        overrides.update(ARCHIVE_DIR=str(archive_dir), ARCHIVE_RUN=run)
     lock = None if state_path is None else RunLock(state_path.with_name(state_path.name + ".lock"))
     try:
         if lock:
@@ -212,6 +208,11 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         print(f"crawler: {exc}; not starting", file=sys.stderr)
         return EXIT_LOCKED
     try:
+        out_dir = None if args.output else Path(args.output_dir or DEFAULT_OUTPUT_DIR)
+        report_dir = (out_dir or Path(args.output).resolve().parent) / "_runs"
+        started, run = unused_run_name(lambda name: _run_name_taken(name, report_dir, out_dir, archive_dir, sites))
+        if archive_dir is not None:
+            overrides.update(ARCHIVE_DIR=str(archive_dir), ARCHIVE_RUN=run)
         try:
             state = None if state_path is None else State(state_path, revisit_days=args.revisit_days, now=started)
         except StateError as exc:
@@ -220,11 +221,10 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
             print(f"crawler: error: cannot open the state {state_path}: {exc}; it was left as it was: "
                   "free space (or remount read-write) and run again", file=sys.stderr)
             return EXIT_STORAGE
-        if args.output:
-            sink, report_dir = FileSink(args.output, state), Path(args.output).resolve().parent / "_runs"
+        if out_dir is None:
+            sink = FileSink(args.output, state)
         else:
-            out_dir = Path(args.output_dir or DEFAULT_OUTPUT_DIR)
-            sink, report_dir = DirSink(out_dir, run, state), out_dir / "_runs"
+            sink = DirSink(out_dir, run, state)
             if state is not None:
                 try:
                     for site in sites:
@@ -282,6 +282,17 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
     finally:
         if lock:
             lock.release()
+
+
+def _run_name_taken(name: str, report_dir: Path, out_dir: Path | None, archive_dir: Path | None,
+                    sites: list[str]) -> bool:
+    """Whether an earlier run left a report, output or archive under this run name."""
+    from crawler.archive import SUFFIX
+
+    paths = [report_dir / f"{name}.json"]
+    paths += [out_dir / site / f"{name}.jsonl" for site in sites] if out_dir else []
+    paths += [archive_dir / site / f"{name}{SUFFIX}" for site in sites] if archive_dir else []
+    return any(p.exists() for p in paths)
 
 
 def _archive_dir(args: argparse.Namespace) -> Path | None:

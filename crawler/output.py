@@ -15,8 +15,9 @@ import errno
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,21 @@ class StorageError(Exception):
 def run_name(started: datetime) -> str:
     """File name stem of a run, from its UTC start: 2026-11-22T031500Z."""
     return started.strftime("%Y-%m-%dT%H%M%SZ")
+
+
+def unused_run_name(taken: Callable[[str], bool], now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                    sleep: Callable[[float], None] = time.sleep) -> tuple[datetime, str]:
+    """A run's start and a name no earlier run has used.
+
+    Names have whole seconds so that they sort in run order; a run that starts within the second
+    of the last one (a quick run after a quick run) waits for the next second rather than put its
+    files and report over that run's."""
+    while True:
+        started = now()
+        name = run_name(started)
+        if not taken(name):
+            return started, name
+        sleep(1 - started.microsecond / 1e6)
 
 
 def safe_name(name: str) -> str:

@@ -92,3 +92,23 @@ def test_killed_writer_leaves_no_half_file(tmp_path):
     proc = subprocess.run([sys.executable, "-c", script])
     assert proc.returncode == -9
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_run_within_the_second_of_the_last_waits_for_a_name_of_its_own():
+    from datetime import datetime, timedelta, timezone
+
+    from crawler.output import run_name, unused_run_name
+
+    clock = [datetime(2026, 1, 2, 3, 4, 5, 700_000, tzinfo=timezone.utc)]
+    slept = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        clock[0] += timedelta(seconds=seconds)
+
+    taken = {"2026-01-02T030405Z", "2026-01-02T030406Z"}
+    started, name = unused_run_name(taken.__contains__, now=lambda: clock[0], sleep=sleep)
+    assert (name, slept) == ("2026-01-02T030407Z", [0.3, 1.0])  # to the start of each next second
+    assert run_name(started) == name and started == datetime(2026, 1, 2, 3, 4, 7, tzinfo=timezone.utc)
+    assert unused_run_name(set().__contains__, now=lambda: clock[0], sleep=sleep) == (started, name)
+    assert slept == [0.3, 1.0]  # a free name: no wait

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from crawler.output import run_name
 from crawler.replay import ReplayServer, SiteCopy, edited_copy
 from tests.support import FIXTURES, SITES, crawl, read_lines
 
@@ -105,6 +107,28 @@ def test_full_recrawls_everything_despite_the_state(tmp_path):
     assert result.returncode == 0
     files = outputs(tmp_path / "out")
     assert len(files) == 2 and len(read_lines(files[1])) == len(expected_urls("expected", "hanam"))
+
+
+def test_a_run_never_takes_the_name_of_an_earlier_one(tmp_path):
+    """Run names have whole seconds: a run starting within a second that an earlier run's report,
+    output or archive is named for takes a later name instead of replacing that run's files."""
+    now = datetime.now(timezone.utc)
+    names = [run_name(now + timedelta(seconds=k)) for k in range(4)]
+    earlier = [tmp_path / "out" / "_runs" / f"{names[0]}.json", tmp_path / "out" / "hanam" / f"{names[1]}.jsonl",
+               tmp_path / "archive" / "hanam" / f"{names[2]}.warc.gz", tmp_path / "out" / "_runs" / f"{names[3]}.json"]
+    for path in earlier:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("an earlier run's\n")
+    with serve(SITES, ["hanam"]) as server:
+        result = scheduled(server.write_map(tmp_path / "m.json"), tmp_path, "--archive-dir", str(tmp_path / "archive"),
+                           sites=["hanam"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert [p.read_text() for p in earlier] == ["an earlier run's\n"] * 4
+    (report,) = set((tmp_path / "out" / "_runs").glob("*.json")) - set(earlier)
+    run = report.stem
+    assert run > names[3]
+    assert (tmp_path / "out" / "hanam" / f"{run}.jsonl").is_file()
+    assert (tmp_path / "archive" / "hanam" / f"{run}.warc.gz").is_file()
 
 
 def broken_copy(tmp_path: Path, site: str, edit) -> Path:
