@@ -168,6 +168,9 @@ def _handler(site: SiteCopy) -> type[BaseHTTPRequestHandler]:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops the connections a crawl opens at once beyond it,
+    # and a dropped connection is tried again only after a second (TCP's first SYN retry)
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away mid-answer (a killed crawl, a timeout test) is no server error."""
