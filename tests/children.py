@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -37,19 +38,20 @@ def _socket_path() -> str:
         folder = tempfile.mkdtemp(prefix="crawler-zygote-")
         path = os.path.join(folder, "socket")
         proc = subprocess.Popen([sys.executable, "-m", "tests.zygote", path], cwd=ROOT, env=crawler_env(),
-                                stdin=DEVNULL, stdout=PIPE, text=True)
+                                stdin=PIPE, stdout=PIPE, text=True)  # stdin: ends when this process does
         if proc.stdout.readline().strip() != "ready":
             proc.kill()
             raise RuntimeError(f"the tests' warm start did not come up (exit {proc.wait()})")
         proc.stdout.close()
         _server = (proc, path)
-        atexit.register(_stop, proc)
+        atexit.register(_stop, proc, folder)
     return _server[1]
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop(proc: subprocess.Popen, folder: str) -> None:
     proc.kill()
     proc.wait()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 class Child:

@@ -7,7 +7,8 @@ environment and standard streams, and runs the real `crawler.__main__` to a norm
 (atexit, flushes, its own exit code). It is a real process with its own pid: tests signal it and
 read its exit status as they would a `subprocess.Popen` (`tests/support.start`).
 
-Protocol over a Unix socket, one connection per child: the client sends a JSON request with three
+It serves until its standard input, a pipe from the test process, ends. Protocol over a Unix
+socket, one connection per child: the client sends a JSON request with three
 file descriptors (stdin, stdout, stderr); the server answers `pid N` and, when the child has ended,
 `status S` (the raw wait status), then closes the connection.
 
@@ -21,6 +22,7 @@ import importlib
 import json
 import os
 import random
+import select
 import signal
 import socket
 import sys
@@ -83,6 +85,9 @@ def serve(path: str) -> dict:
     listener.listen(16)
     print("ready", flush=True)
     while True:
+        ready, _, _ = select.select([listener, sys.stdin], [], [])
+        if sys.stdin in ready:  # end of the pipe from the test process: it is gone, and so is this
+            os._exit(0)
         conn, _ = listener.accept()
         message, fds, _, _ = socket.recv_fds(conn, MAX_REQUEST, 3)
         request = json.loads(message)
