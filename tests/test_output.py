@@ -112,3 +112,19 @@ def test_a_run_within_the_second_of_the_last_waits_for_a_name_of_its_own():
     assert run_name(started) == name and started == datetime(2026, 1, 2, 3, 4, 7, tzinfo=timezone.utc)
     assert unused_run_name(set().__contains__, now=lambda: clock[0], sleep=sleep) == (started, name)
     assert slept == [0.3, 1.0]  # a free name: no wait
+
+
+def test_a_run_name_is_taken_by_an_earlier_report_output_or_archive(tmp_path):
+    from crawler.cli import _run_name_taken
+
+    reports, out, archive = tmp_path / "out" / "_runs", tmp_path / "out", tmp_path / "archive"
+    sites = ["gilan", "hanam"]
+    assert not _run_name_taken("r1", reports, out, archive, sites)
+    for path in (reports / "r1.json", out / "hanam" / "r2.jsonl", archive / "gilan" / "r3.warc.gz",
+                 out / "travinh" / "r4.jsonl", archive / "r5.warc.gz"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+    assert [_run_name_taken(n, reports, out, archive, sites) for n in ("r1", "r2", "r3", "r4", "r5")] == [
+        True, True, True, False, False]  # another site's file, or one outside the site folders, is no claim
+    assert not _run_name_taken("r2", reports, None, archive, sites)  # a one-off run has no output folder
+    assert not _run_name_taken("r3", reports, out, None, sites)  # nor, unless asked, an archive
