@@ -47,9 +47,10 @@ ITEM_PIPELINES = {
     "pipelines.text.TextPipeline": 100,
     "pipelines.dates.DatePipeline": 200,
     "pipelines.ids.IdPipeline": 300,
-    "pipelines.dedup.DedupPipeline": 400,
     "pipelines.coverage.CoveragePipeline": 450,
     "pipelines.validate.ValidatePipeline": 500,
+    # after validation: a copy that is dropped must not make a good copy of it a duplicate
+    "pipelines.dedup.DedupPipeline": 550,
     "pipelines.state.IncrementalPipeline": 600,
     "pipelines.jsonlines.JsonLinesPipeline": 900,
 }

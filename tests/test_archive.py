@@ -61,6 +61,7 @@ def archived(tmp_path_factory):
             "finished": finished, "archives": sorted((tmp / "arch").glob("*/*.warc.gz"))}
 
 
+@pytest.mark.crawl
 def test_one_archive_per_site_named_for_the_run_and_nothing_temporary_left(archived):
     assert archived["result"].returncode == 0, archived["result"].stderr[-3000:]
     report = json.loads(next((archived["tmp"] / "out" / "_runs").glob("*.json")).read_text(encoding="utf-8"))
@@ -69,11 +70,13 @@ def test_one_archive_per_site_named_for_the_run_and_nothing_temporary_left(archi
     assert not list((archived["tmp"] / "arch").rglob(".*"))
 
 
+@pytest.mark.crawl
 def test_warcio_check_accepts_every_archive(archived):
     check = warcio_check(archived["archives"])
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+@pytest.mark.crawl
 def test_report_lists_each_archive_and_its_size(archived):
     report = json.loads(next((archived["tmp"] / "out" / "_runs").glob("*.json")).read_text(encoding="utf-8"))
     listed = {a["path"]: a for a in report["archives"]}
@@ -85,6 +88,7 @@ def test_report_lists_each_archive_and_its_size(archived):
         assert f"archived {responses} responses in {path}" in archived["result"].stderr
 
 
+@pytest.mark.crawl
 def test_warcinfo_names_the_crawler_its_version_and_the_run(archived):
     path = archived["archives"][0]
     kind, headers, _, payload = records(path)[0]
@@ -95,6 +99,7 @@ def test_warcinfo_names_the_crawler_its_version_and_the_run(archived):
     assert headers.get_header("WARC-Filename") == path.name
 
 
+@pytest.mark.crawl
 def test_every_response_has_its_request_live_urls_fetch_times_and_digests(archived):
     for path in archived["archives"]:
         found = records(path)
@@ -111,6 +116,7 @@ def test_every_response_has_its_request_live_urls_fetch_times_and_digests(archiv
             assert headers.get_header("WARC-Payload-Digest") == digest
 
 
+@pytest.mark.crawl
 def test_robots_redirects_and_errors_are_archived_too(archived):
     statuses: Counter = Counter()
     urls = set()
@@ -125,6 +131,7 @@ def test_robots_redirects_and_errors_are_archived_too(archived):
     assert written <= urls
 
 
+@pytest.mark.crawl
 def test_bodies_sent_compressed_are_kept_as_received_with_headers_that_agree(archived):
     (path,) = [p for p in archived["archives"] if p.parent.name == "kyzylorda"]
     seen = {}
@@ -139,6 +146,7 @@ def test_bodies_sent_compressed_are_kept_as_received_with_headers_that_agree(arc
         assert gzip.decompress(raw).startswith((b"<!DOCTYPE", b"<html", b"<!doctype"))
 
 
+@pytest.mark.crawl
 def test_crawled_at_is_the_fetch_time_recorded_for_the_page(archived):
     dates = {}
     for path in archived["archives"]:
@@ -151,6 +159,7 @@ def test_crawled_at_is_the_fetch_time_recorded_for_the_page(archived):
         assert item["crawled_at"] in dates[item["url"]]
 
 
+@pytest.mark.crawl
 def test_extract_writes_the_crawls_items_again_field_by_field(archived):
     assert archived["extracted"].returncode == 0, archived["extracted"].stderr[-3000:]
     crawled = {i["url"]: i for i in read_lines(*(archived["tmp"] / "out").glob("*/*.jsonl"))}
@@ -159,6 +168,7 @@ def test_extract_writes_the_crawls_items_again_field_by_field(archived):
     assert {i["url"]: i for i in extracted} == crawled
 
 
+@pytest.mark.crawl
 def test_one_off_runs_archive_only_when_asked_and_no_archive_turns_it_off(tmp_path):
     with ReplayServer([SiteCopy.load(SITES / "travinh")]) as server:
         mirror = str(server.write_map(tmp_path / "m.json"))
@@ -174,6 +184,7 @@ def test_one_off_runs_archive_only_when_asked_and_no_archive_turns_it_off(tmp_pa
     assert both.returncode == 2 and "--no-archive" in both.stderr
 
 
+@pytest.mark.crawl
 def test_sigkill_leaves_no_bad_archive_and_the_next_run_keeps_what_was_fetched(tmp_path):
     copy = SiteCopy.load(SITES / "gilan")
     with ReplayServer([copy]) as server:
@@ -203,6 +214,7 @@ def test_sigkill_leaves_no_bad_archive_and_the_next_run_keeps_what_was_fetched(t
     assert len(killed) >= 10  # what the killed run fetched before the kill, kept
 
 
+@pytest.mark.crawl
 def test_an_interrupted_run_keeps_the_archive_of_what_it_fetched(tmp_path):
     copy = SiteCopy.load(SITES / "gilan")
     with ReplayServer([copy]) as server:

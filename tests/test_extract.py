@@ -57,12 +57,14 @@ def from_v2(tmp_path_factory):
     return result, tmp
 
 
+@pytest.mark.crawl
 def test_another_tools_archive_gives_the_sites_items(from_v2):
     result, tmp = from_v2
     assert result.returncode == 0, result.stderr[-3000:]
     assert_items_are(read_lines(tmp / "items.jsonl"), "expected_v2", ALL)
 
 
+@pytest.mark.crawl
 def test_crawled_at_is_the_latest_capture_time_of_the_page(from_v2):
     _, tmp = from_v2
     captures = json.loads((ARCHIVES / "v2-captured-elsewhere.captures.json").read_text(encoding="utf-8"))["captures"]
@@ -70,6 +72,7 @@ def test_crawled_at_is_the_latest_capture_time_of_the_page(from_v2):
         assert item["crawled_at"] == max(captures[item["url"]]), item["url"]
 
 
+@pytest.mark.crawl
 def test_a_wget_archive_made_through_the_mirror_reads_with_the_mirror_map(tmp_path):
     result = crawl(["extract", "--mirror", str(ARCHIVES / "kyzylorda-wget.mirror.json"),
                     "--output", str(tmp_path / "items.jsonl"), str(WGET)], cwd=tmp_path)
@@ -80,6 +83,7 @@ def test_a_wget_archive_made_through_the_mirror_reads_with_the_mirror_map(tmp_pa
     assert not (tmp_path / "none.jsonl").exists()
 
 
+@pytest.mark.crawl
 def test_site_option_and_folders_of_archives(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     shutil.copy(V2, tmp_path / "a" / "b" / V2.name)
@@ -109,6 +113,7 @@ BROKEN_IMAGES = ("import sys, spiders.kyzylorda as k; k.KyzylordaArticle.images 
                  "from crawler.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
+@pytest.mark.crawl
 def test_re_extracting_after_a_spider_fix_writes_only_the_corrected_items(tmp_path):
     args = ["extract", "--site", "kyzylorda", "--output-dir", str(tmp_path / "out"),
             "--state", str(tmp_path / "state.sqlite"), str(V2)]

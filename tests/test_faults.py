@@ -7,6 +7,7 @@ import json
 import random
 import signal
 import sqlite3
+import time
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -194,3 +195,19 @@ def test_a_listing_page_that_never_answers_is_stepped_over(tmp_path):
     assert report["sites"][0]["skipped"]["listing_failed"] == 1
     written = {i["url"] for i in read_lines(tmp_path / "out.jsonl")}
     assert 0 < len(written) < len(expected_items("gilan"))
+
+
+def test_a_server_that_asks_for_a_pause_gets_it_before_the_retry(tmp_path):
+    """A 503 with Retry-After: 1 is tried again only after that second (the test settings' own
+    backoff is 10 ms, so the wait is the server's), and the article is then written."""
+    copy = SiteCopy.load(SITES / "hanam", {PATHS[0]: {"status": 503, "times": 1, "headers": {"Retry-After": "1"}}})
+    asked = []
+    fault = copy.fault
+    copy.fault = lambda key: (asked.append((time.monotonic(), key)), fault(key))[1]
+    with ReplayServer([copy]) as server:
+        result = crawl(["crawl", "hanam", "--mirror", str(server.write_map(tmp_path / "m.json")), "--output",
+                        str(tmp_path / "out.jsonl")], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    first, retry = [t for t, key in asked if key == PATHS[0]]
+    assert retry - first >= 1.0
+    assert url_of(PATHS[0]) in {i["url"] for i in read_lines(tmp_path / "out.jsonl")}

@@ -75,6 +75,26 @@ def test_an_empty_page_is_left_to_validation_not_called_a_duplicate():
     assert dropped(run) == {"missing_title": 2}
 
 
+def test_a_copy_that_fails_validation_does_not_make_a_valid_copy_a_duplicate():
+    """Deduplication is among the items that would be written: a first copy that validation drops
+    must not take the URL or the text from a good copy that follows."""
+    run = OfflineRun("hanam", CRAWLED_AT)
+    good = saved_response("hanam", ORIGINAL).body
+    untitled = good.replace(HANAM[ORIGINAL]["title"].encode(), b"")
+    with pytest.raises(DropItem, match="missing_title"):
+        run.items_of(at(ORIGINAL, untitled))
+    assert run.items_of(at(ORIGINAL, good))[0]["url"] == ORIGINAL  # same URL, now valid: written
+
+    run = OfflineRun("hanam", CRAWLED_AT)
+    inside = good.index(b">", good.index(b'<div class="news-content" id=')) + 1
+    ftp_picture = good[:inside] + b'<img src="ftp://thuvienhanam.gov.vn/a.jpg">' + good[inside:]
+    with pytest.raises(DropItem, match="contract_break"):
+        run.items_of(at(ORIGINAL, ftp_picture))
+    repost = ORIGINAL.replace("-1163.html", "-2163.html")
+    assert run.items_of(at(repost, good.replace(b"-1163.html", b"-2163.html")))[0]["url"] == repost  # same text
+    assert dropped(run) == {"contract_break": 1}
+
+
 # -- text, dates, ids -------------------------------------------------------------------------
 
 def test_text_pipeline_uses_the_site_language():

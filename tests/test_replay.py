@@ -129,6 +129,7 @@ def test_edited_copy_changes_html_pages_only(tmp_path):
     assert a.headers == [("Content-Type", "text/html"), ("X-Kept", "1"), ("Content-Length", "10")]
 
 
+@pytest.mark.crawl
 def test_snapshot_saves_a_site_as_an_archive_that_replays(tmp_path):
     source = SiteCopy.load(SITES / "travinh")
     with ReplayServer([source]) as server:

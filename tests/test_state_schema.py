@@ -76,6 +76,7 @@ def test_migrated_state_is_smaller_and_reopens_without_migrating(migrated):
     again.close()
 
 
+@pytest.mark.crawl
 def test_a_run_on_a_migrated_release_state_writes_nothing_already_written(tmp_path):
     shutil.copy(RELEASE, tmp_path / "state.sqlite")
     with ReplayServer([SiteCopy.load(SITES / s) for s in ALL]) as server:

@@ -60,6 +60,7 @@ def run_again_with(disk: Path, options: str, args: list[str], cwd: Path, out: Pa
     assert again.returncode == 0, again.stderr[-2000:]
     assert_every_article_once(out)
 
+@pytest.mark.crawl
 def test_disk_full_mid_run_then_room_again(tmp_path):
     with small_fs(tmp_path / "disk", "160k"), ReplayServer([SiteCopy.load(SITES / s) for s in SITES_RUN]) as server:
         out, state = tmp_path / "disk" / "out", tmp_path / "state.sqlite"
@@ -78,6 +79,7 @@ def test_disk_full_mid_run_then_room_again(tmp_path):
         run_again_with(tmp_path / "disk", "size=16m", scheduled(mirror, out, state), tmp_path, out)
 
 
+@pytest.mark.crawl
 def test_file_system_gone_read_only_mid_run_then_writable_again(tmp_path):
     with small_fs(tmp_path / "disk", "16m"), ReplayServer([SiteCopy.load(SITES / s) for s in SITES_RUN]) as server:
         out, state = tmp_path / "disk" / "out", tmp_path / "state.sqlite"
@@ -102,6 +104,7 @@ def test_file_system_gone_read_only_mid_run_then_writable_again(tmp_path):
         run_again_with(tmp_path / "disk", "rw", scheduled(mirror, out, state), tmp_path, out)
 
 
+@pytest.mark.crawl
 def test_one_off_file_on_a_full_disk_leaves_nothing(tmp_path):
     with small_fs(tmp_path / "disk", "64k"), ReplayServer([SiteCopy.load(SITES / "gilan")]) as server:
         result = crawl(["crawl", "gilan", "--mirror", str(server.write_map(tmp_path / "m.json")),
@@ -340,6 +343,7 @@ def test_file_sink_whose_state_cannot_record(tmp_path):
         state.close()
 
 
+@pytest.mark.crawl
 def test_archive_disk_full_mid_run_then_room_again(tmp_path):
     """The archive's disk fills up (the outputs' has room): the same clean stop, no archive under
     its final name that is not whole, and the next run, with room, writes every article once."""
