@@ -16,7 +16,7 @@ async def pause(seconds: float) -> None:
     Scrapy installs its asyncio one would install Twisted's default reactor instead."""
     from twisted.internet import reactor
 
-    await deferred_to_future(deferLater(reactor, seconds, lambda: None))
+    await deferred_to_future(deferLater(reactor, seconds))
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
