@@ -1,2 +1,2 @@
 """Item pipelines, in the order of data flow (see ITEM_PIPELINES in settings.py):
-text → dates → ids → dedup → validate → state → jsonlines."""
+text → dates → ids → coverage → validate → dedup → state → jsonlines."""

@@ -1,4 +1,7 @@
-"""One item per canonical URL and one per identical content (title and body) of a site, in a run."""
+"""One item per canonical URL and one per identical content (title and body) of a site, in a run.
+
+It runs after validation (settings.py), so every item here has its URL, title and body, and a
+copy that validation dropped never makes a good copy of the same article a duplicate."""
 from __future__ import annotations
 
 from crawler.state import content_hash
@@ -11,13 +14,11 @@ class DedupPipeline(SitePipeline):
         self.contents: set[str] = set()
 
     def process_item(self, item):
-        if item.get("url") in self.urls:
+        if item["url"] in self.urls:
             raise self.drop("duplicate_url", item)
-        # an item with neither title nor body is left to validation, not called a duplicate
-        if item.get("title") or item.get("body"):
-            key = content_hash(item)
-            if key in self.contents:
-                raise self.drop("duplicate_content", item)
-            self.contents.add(key)
-        self.urls.add(item.get("url"))
+        key = content_hash(item)
+        if key in self.contents:
+            raise self.drop("duplicate_content", item)
+        self.urls.add(item["url"])
+        self.contents.add(key)
         return item
