@@ -285,11 +285,30 @@ def salvage(part: Path) -> Path | None:
     return final
 
 
+def writer_alive(part: Path) -> bool:
+    """Whether the run that writes a temporary archive still runs: its pid is in the name
+    (`temp_path`). A one-off run holds no lock, so another run may be writing beside it."""
+    pid = part.name[: -len(PART)].rsplit(".", 1)[-1]
+    if not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
 def salvage_all(root: str | Path, site: str) -> list[Path]:
-    """Salvage the leftovers of killed runs of a site (the caller holds the run lock)."""
+    """Salvage the leftovers of killed runs of a site: those whose writer is no longer running."""
     folder = Path(root) / safe_name(site)
     saved = []
     for part in sorted(folder.glob(f".*{SUFFIX}.*{PART}")):
+        if writer_alive(part):
+            continue
         path = salvage(part)
         if path is not None:
             saved.append(path)

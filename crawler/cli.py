@@ -210,6 +210,8 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
     try:
         out_dir = None if args.output else Path(args.output_dir or DEFAULT_OUTPUT_DIR)
         report_dir = (out_dir or Path(args.output).resolve().parent) / "_runs"
+        if archive_dir is not None:  # first: a killed run's leftover takes that run's name
+            _salvage(archive_dir, sites)
         started, run = unused_run_name(lambda name: _run_name_taken(name, report_dir, out_dir, archive_dir, sites))
         if archive_dir is not None:
             overrides.update(ARCHIVE_DIR=str(archive_dir), ARCHIVE_RUN=run)
@@ -245,8 +247,6 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
 
         stopper = RunStopper(grace, force)
         sink.on_failure = lambda error: stopper.stop(f"storage failed: {error}")
-        if lock and archive_dir is not None:
-            _salvage(archive_dir, sites)
         log_level = "ERROR" if args.quiet and args.log_level == "WARNING" else args.log_level
         stats = run_crawl(sites, sink, state=state, full=args.full, since=since, mirror=args.mirror,
                           log_level=log_level, progress=sys.stderr.isatty() and not args.quiet,
@@ -286,13 +286,15 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
 
 def _run_name_taken(name: str, report_dir: Path, out_dir: Path | None, archive_dir: Path | None,
                     sites: list[str]) -> bool:
-    """Whether an earlier run left a report, output or archive under this run name."""
-    from crawler.archive import SUFFIX
+    """Whether an earlier run left a report, output or archive under this run name, or a run
+    beside this one (a one-off run holds no lock) is writing an archive under it."""
+    from crawler.archive import PART, SUFFIX
 
     paths = [report_dir / f"{name}.json"]
     paths += [out_dir / site / f"{name}.jsonl" for site in sites] if out_dir else []
     paths += [archive_dir / site / f"{name}{SUFFIX}" for site in sites] if archive_dir else []
-    return any(p.exists() for p in paths)
+    writing = [archive_dir / site for site in sites] if archive_dir else []
+    return any(p.exists() for p in paths) or any(any(d.glob(f".{name}{SUFFIX}.*{PART}")) for d in writing)
 
 
 def _archive_dir(args: argparse.Namespace) -> Path | None:

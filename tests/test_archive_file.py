@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import subprocess
 import sys
 import zlib
@@ -186,13 +187,23 @@ def test_salvage_of_nothing_and_of_wrong_names(tmp_path):
             salvage(tmp_path / name)
 
 
-def test_salvage_all_finds_a_sites_leftovers(tmp_path):
+def gone_pid() -> int:
+    """The pid of a process that has ended (and been waited for)."""
+    proc = subprocess.Popen([sys.executable, "-c", ""])
+    proc.wait()
+    return proc.pid
+
+
+def test_salvage_all_finds_a_sites_leftovers_whose_writer_is_gone(tmp_path):
     source = written(tmp_path, 2)
     site = tmp_path / "arch" / "gilan"
     site.mkdir(parents=True)
-    (site / f".{source.name}.42.part").write_bytes(source.read_bytes())
+    (site / f".{source.name}.{gone_pid()}.part").write_bytes(source.read_bytes())
+    running = [f".2026-01-02T000000Z.warc.gz.{pid}.part" for pid in (os.getpid(), os.getppid())]
+    for name in running:  # a run still writing (this one, or another one-off run beside it)
+        (site / name).write_bytes(source.read_bytes())
     (site / "other.txt").write_bytes(b"")
     assert salvage_all(tmp_path / "arch", "gilan") == [site / source.name]
-    assert sorted(p.name for p in site.iterdir()) == [source.name, "other.txt"]
+    assert sorted(p.name for p in site.iterdir()) == sorted([*running, source.name, "other.txt"])
     assert salvage_all(tmp_path / "arch", "hanam") == []
     assert io.BytesIO(source.read_bytes()).read() == (site / source.name).read_bytes()

@@ -121,10 +121,15 @@ def test_a_run_name_is_taken_by_an_earlier_report_output_or_archive(tmp_path):
     sites = ["gilan", "hanam"]
     assert not _run_name_taken("r1", reports, out, archive, sites)
     for path in (reports / "r1.json", out / "hanam" / "r2.jsonl", archive / "gilan" / "r3.warc.gz",
-                 out / "travinh" / "r4.jsonl", archive / "r5.warc.gz"):
+                 out / "travinh" / "r4.jsonl", archive / "r5.warc.gz", archive / "hanam" / ".r6.warc.gz.77.part",
+                 out / "hanam" / ".r7.jsonl.77.part"):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("")
-    assert [_run_name_taken(n, reports, out, archive, sites) for n in ("r1", "r2", "r3", "r4", "r5")] == [
-        True, True, True, False, False]  # another site's file, or one outside the site folders, is no claim
+    names = ("r1", "r2", "r3", "r4", "r5", "r6", "r7")
+    assert [_run_name_taken(n, reports, out, archive, sites) for n in names] == [
+        True, True, True, False, False, True, False]
+    # another site's file, or one outside the site folders, is no claim; an archive being written
+    # (by a one-off run beside this one) is; an unfinished output is not (only runs holding the
+    # lock write those, and they remove what killed runs left)
     assert not _run_name_taken("r2", reports, None, archive, sites)  # a one-off run has no output folder
     assert not _run_name_taken("r3", reports, out, None, sites)  # nor, unless asked, an archive
