@@ -19,7 +19,8 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archive import (CAPTURED_AT, GZIP_LEVEL, ArchiveFile, ArchiveRecorder, archive_path, http_request_headers,
-                             http_response_headers, salvage, salvage_all, temp_path, version, warc_date)
+                             http_response_headers, salvage, salvage_all, temp_path, version, warc_date,
+                             writer_alive)
 from crawler.cli import spider_classes
 from crawler.warc_source import ArchiveIndex
 
@@ -199,11 +200,18 @@ def test_salvage_all_finds_a_sites_leftovers_whose_writer_is_gone(tmp_path):
     site = tmp_path / "arch" / "gilan"
     site.mkdir(parents=True)
     (site / f".{source.name}.{gone_pid()}.part").write_bytes(source.read_bytes())
-    running = [f".2026-01-02T000000Z.warc.gz.{pid}.part" for pid in (os.getpid(), os.getppid())]
-    for name in running:  # a run still writing (this one, or another one-off run beside it)
-        (site / name).write_bytes(source.read_bytes())
-    (site / "other.txt").write_bytes(b"")
-    assert salvage_all(tmp_path / "arch", "gilan") == [site / source.name]
-    assert sorted(p.name for p in site.iterdir()) == sorted([*running, source.name, "other.txt"])
+    beside = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # another run
+    try:
+        running = [f".2026-01-02T000000Z.warc.gz.{pid}.part" for pid in (os.getpid(), beside.pid)]
+        for name in running:  # a run still writing (this one, or another one-off run beside it)
+            (site / name).write_bytes(source.read_bytes())
+        (site / "other.txt").write_bytes(b"")
+        assert salvage_all(tmp_path / "arch", "gilan") == [site / source.name]
+        assert sorted(p.name for p in site.iterdir()) == sorted([*running, source.name, "other.txt"])
+        assert beside.poll() is None  # asked whether it runs, not stopped
+        assert writer_alive(site / running[1]) and not writer_alive(site / ".x.warc.gz.no-pid.part")
+    finally:
+        beside.kill()
+        beside.wait()
     assert salvage_all(tmp_path / "arch", "hanam") == []
     assert io.BytesIO(source.read_bytes()).read() == (site / source.name).read_bytes()
