@@ -202,13 +202,14 @@ def test_salvage_all_finds_a_sites_leftovers_whose_writer_is_gone(tmp_path):
     (site / f".{source.name}.{gone_pid()}.part").write_bytes(source.read_bytes())
     beside = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # another run
     try:
-        running = [f".2026-01-02T000000Z.warc.gz.{pid}.part" for pid in (os.getpid(), beside.pid)]
+        running = [f".2025-01-01T000000Z.warc.gz.{pid}.part" for pid in (os.getpid(), beside.pid)]  # sorted first
         for name in running:  # a run still writing (this one, or another one-off run beside it)
             (site / name).write_bytes(source.read_bytes())
         (site / "other.txt").write_bytes(b"")
         assert salvage_all(tmp_path / "arch", "gilan") == [site / source.name]
         assert sorted(p.name for p in site.iterdir()) == sorted([*running, source.name, "other.txt"])
-        assert beside.poll() is None  # asked whether it runs, not stopped
+        with pytest.raises(subprocess.TimeoutExpired):  # asked whether it runs, not stopped
+            beside.wait(timeout=0.2)
         assert writer_alive(site / running[1]) and not writer_alive(site / ".x.warc.gz.no-pid.part")
     finally:
         beside.kill()
