@@ -5,7 +5,7 @@ process, over a hundred processes a suite). This server imports all that once, t
 per request; the child becomes `python -m crawler ARGS` with the caller's working directory,
 environment and standard streams, and runs the real `crawler.__main__` to a normal interpreter exit
 (atexit, flushes, its own exit code). It is a real process with its own pid: tests signal it and
-read its exit status as they would a `subprocess.Popen` (`tests/support.start`).
+read its exit status as they would a `subprocess.Popen` (`tests/children.start`).
 
 It serves until its standard input, a pipe from the test process, ends. Protocol over a Unix
 socket, one connection per child: the client sends a JSON request with three
