@@ -36,13 +36,12 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.output import _fsync_dir, safe_name
+from crawler.output import PART, _fsync_dir, safe_name, temp_path
 
 logger = logging.getLogger(__name__)
 
 SOFTWARE = "library-news-crawler"
 SUFFIX = ".warc.gz"
-PART = ".part"
 #: zlib level of each record's gzip member: 6 packs HTML within 1% of level 9 at a third of the CPU
 GZIP_LEVEL = 6
 #: meta key under which the recorder (live crawls) and the archive handler (extract) leave the
@@ -68,10 +67,6 @@ def warc_date(moment: datetime) -> str:
 
 def archive_path(root: str | Path, site: str, run: str) -> Path:
     return Path(root) / safe_name(site) / f"{safe_name(run)}{SUFFIX}"
-
-
-def temp_path(final: Path) -> Path:
-    return final.with_name(f".{final.name}.{os.getpid()}{PART}")
 
 
 class RawHeaders(StatusAndHeaders):

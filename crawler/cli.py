@@ -141,6 +141,11 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _out_dir(args: argparse.Namespace) -> Path | None:
+    """A scheduled run's output folder; a one-off run (--output FILE) has none."""
+    return None if args.output else Path(args.output_dir or DEFAULT_OUTPUT_DIR)
+
+
 def check_setup(args: argparse.Namespace, sites: list[str], state_path: Path | None, min_free: int,
                 archive_dir: Path | None = None) -> None:
     """Everything that can be checked before the first request (crawler.preflight): option
@@ -150,7 +155,7 @@ def check_setup(args: argparse.Namespace, sites: list[str], state_path: Path | N
     problems = option_problems(args.revisit_days, args.missing_max)
     if problems:
         raise UsageError(problems[0])
-    out_dir = None if args.output else Path(args.output_dir or DEFAULT_OUTPUT_DIR)
+    out_dir = _out_dir(args)
     locations = [
         ("--output", args.output, FILE),
         ("--output-dir", out_dir, DIR),
@@ -208,7 +213,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         print(f"crawler: {exc}; not starting", file=sys.stderr)
         return EXIT_LOCKED
     try:
-        out_dir = None if args.output else Path(args.output_dir or DEFAULT_OUTPUT_DIR)
+        out_dir = _out_dir(args)
         report_dir = (out_dir or Path(args.output).resolve().parent) / "_runs"
         if archive_dir is not None:  # first: a killed run's leftover takes that run's name
             _salvage(archive_dir, sites)
@@ -288,7 +293,8 @@ def _run_name_taken(name: str, report_dir: Path, out_dir: Path | None, archive_d
                     sites: list[str]) -> bool:
     """Whether an earlier run left a report, output or archive under this run name, or a run
     beside this one (a one-off run holds no lock) is writing an archive under it."""
-    from crawler.archive import PART, SUFFIX
+    from crawler.archive import SUFFIX
+    from crawler.output import PART
 
     paths = [report_dir / f"{name}.json"]
     paths += [out_dir / site / f"{name}.jsonl" for site in sites] if out_dir else []

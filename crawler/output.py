@@ -67,10 +67,19 @@ def safe_name(name: str) -> str:
     return name
 
 
+PART = ".part"
+
+
+def temp_path(final: Path) -> Path:
+    """Where a file is written before it is put in place: hidden, beside it, named for the
+    writing process (so a leftover tells whether its writer still runs)."""
+    return final.with_name(f".{final.name}.{os.getpid()}{PART}")
+
+
 class AtomicJsonLines:
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
+        self.tmp = temp_path(self.path)
         self._file = None
         self.lines = 0
 
