@@ -5,6 +5,7 @@ import asyncio
 import json
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -179,6 +180,21 @@ def crawl(args: list[str], cwd: Path, timeout: float = 240, cold: bool = False) 
     if args and args[0] in ("crawl", "demo", "snapshot"):
         args = [*args, *QUICK]
     return children.run(args, cwd=cwd, timeout=timeout, cold=cold)
+
+
+def outputs(out: Path) -> list[Path]:
+    """The JSON Lines files of scheduled runs in an output folder (not the run reports)."""
+    return sorted(p for p in out.glob("*/*.jsonl") if p.parent.name != "_runs")
+
+
+def assert_every_article_once(out: Path, sites: list[str] | tuple[str, ...]) -> None:
+    """The union of the runs' outputs: every line parses (no half line), no article twice, every
+    expected article of each site, and no unfinished file left."""
+    counts = Counter((i["site"], i["url"]) for i in read_lines(*outputs(out)))
+    assert [k for k, n in counts.items() if n > 1] == []
+    for site in sites:
+        assert {u for s, u in counts if s == site} == {e["url"] for e in expected_items(site)}, site
+    assert not list(out.rglob(".*.part"))
 
 
 def read_lines(*paths: Path) -> list[dict[str, Any]]:

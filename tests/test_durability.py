@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 
 from tests import children
-from tests.support import QUICK, SITES, read_lines, wait_until
-from tests.test_scheduled_runs import ALL, expected_urls, outputs, scheduled, serve
+from tests.support import QUICK, SITES, outputs, read_lines, wait_until
+from tests.test_scheduled_runs import ALL, expected_urls, scheduled, serve
 
 pytestmark = pytest.mark.crawl
 

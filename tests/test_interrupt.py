@@ -7,7 +7,6 @@ import json
 import signal
 import subprocess
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,12 @@ from crawler.cli import EXIT_INTERRUPTED
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.state import State, record_of
 from tests import children
-from tests.support import QUICK, SITES, crawl, expected_items, listing_requests, read_lines, site_spider
+from tests.support import (QUICK, SITES, assert_every_article_once, crawl, expected_items, listing_requests, outputs,
+                           read_lines, site_spider)
 
 pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
 
 SITES_CUT = ["gilan", "hanam", "kyzylorda"]
-
-
-def outputs(out: Path) -> list[Path]:
-    return sorted(p for p in out.glob("*/*.jsonl") if p.parent.name != "_runs")
 
 
 def command(mirror: Path, work: Path, *extra: str, sites=SITES_CUT) -> list[str]:
@@ -50,15 +46,6 @@ def wait_for_line(proc: subprocess.Popen, words: str) -> list[str]:
     raise AssertionError("".join(lines))
 
 
-def assert_every_article_once(out: Path, sites=SITES_CUT) -> None:
-    items = read_lines(*outputs(out))  # every line parses: no half line
-    counts = Counter((i["site"], i["url"]) for i in items)
-    assert [k for k, n in counts.items() if n > 1] == []
-    for site in sites:
-        assert {u for s, u in counts if s == site} == {e["url"] for e in expected_items(site)}, site
-    assert not list(out.rglob(".*.part"))
-
-
 def slow(server: ReplayServer, delay: float) -> None:
     for copy in server.sites:
         copy.faults.update({key: {"delay": delay} for key in copy.pages})
@@ -71,7 +58,7 @@ def run_again_cleanly(server, mirror, tmp_path) -> None:
         copy.faults.clear()
     second = children.run(command(mirror, tmp_path), cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
-    assert_every_article_once(tmp_path / "out")
+    assert_every_article_once(tmp_path / "out", SITES_CUT)
 
 
 def test_sigterm_mid_crawl_keeps_finished_items_and_the_next_run_writes_the_rest(tmp_path):

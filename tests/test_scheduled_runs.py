@@ -12,7 +12,7 @@ import pytest
 
 from crawler.output import run_name
 from crawler.replay import ReplayServer, SiteCopy, edited_copy
-from tests.support import FIXTURES, SITES, crawl, read_lines
+from tests.support import FIXTURES, SITES, crawl, outputs, read_lines
 
 pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
 
@@ -23,10 +23,6 @@ ALL = ["chaharmahal", "gilan", "hanam", "kyzylorda", "travinh"]
 def expected_urls(folder: str, site: str) -> set[str]:
     path = FIXTURES / folder / f"{site}.jsonl"
     return {json.loads(line)["url"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
-
-
-def outputs(out: Path) -> list[Path]:
-    return sorted(p for p in out.glob("*/*.jsonl") if p.parent.name != "_runs")
 
 
 def scheduled(mirror: Path, work: Path, *extra: str, sites=ALL) -> subprocess.CompletedProcess:

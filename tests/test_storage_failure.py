@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from crawler.output import AtomicJsonLines, DirSink, FileSink, StorageError
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.state import State
 from tests import children
-from tests.support import QUICK, SITES, crawl, expected_items, read_lines
+from tests.support import QUICK, SITES, assert_every_article_once, crawl, expected_items, outputs, read_lines
 from tests.test_archive import warcio_check
 from tests.test_preflight import small_fs
 
@@ -25,10 +24,6 @@ ITEM = {"id": "0" * 20, "site": "hanam", "url": "http://thuvienhanam.gov.vn/a-1.
         "date_raw": "01/01/2020", "images": [], "crawled_at": "2026-11-23T00:00:00Z"}
 SITES_RUN = ["gilan", "hanam", "kyzylorda"]
 LOW_MINIMUM = ["-s", "PREFLIGHT_MIN_FREE_MB=0.01"]
-
-
-def outputs(out: Path) -> list[Path]:
-    return sorted(p for p in out.glob("*/*.jsonl") if p.parent.name != "_runs")
 
 
 def scheduled(mirror: Path, out: Path, state: Path) -> list[str]:
@@ -45,20 +40,13 @@ def assert_state_holds_only_what_is_on_disk(state_path: Path, out: Path) -> None
     state.close()
 
 
-def assert_every_article_once(out: Path) -> None:
-    counts = Counter((i["site"], i["url"]) for i in read_lines(*outputs(out)))
-    assert [k for k, n in counts.items() if n > 1] == []
-    for site in SITES_RUN:
-        assert {u for s, u in counts if s == site} == {e["url"] for e in expected_items(site)}, site
-
-
 def run_again_with(disk: Path, options: str, args: list[str], cwd: Path, out: Path) -> None:
     """The disk remounted with room (or writable) again: the next run exits 0 and the union of the
     outputs holds every article exactly once."""
     subprocess.run(["mount", "-o", f"remount,{options}", str(disk)], check=True)
     again = crawl(args, cwd=cwd)
     assert again.returncode == 0, again.stderr[-2000:]
-    assert_every_article_once(out)
+    assert_every_article_once(out, SITES_RUN)
 
 @pytest.mark.crawl
 def test_disk_full_mid_run_then_room_again(tmp_path):
