@@ -4,6 +4,10 @@ from crawler.items import FIELDS
 BOT_NAME = "library-news"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# Spiders are loaded by site id from the site list (sites.toml, and the files in SITES_FILES:
+# the CLI's --sites-file), each bound to its entry (crawler/registry.py).
+SPIDER_LOADER_CLASS = "crawler.registry.SiteLoader"
+SITES_FILES: list[str] = []
 
 # Who we are, in one place: site owners see this in their logs and can reach us.
 CONTACT_URL = "https://github.com/library-news-crawler/library-news#contact"

@@ -55,11 +55,20 @@ def project_settings(**overrides: Any):
     return settings
 
 
-def spider_classes(settings=None) -> dict[str, type]:
-    from scrapy.spiderloader import SpiderLoader
+def spider_classes(settings=None, sites_files: list[str] | None = None) -> dict[str, type]:
+    """Every site of the site list (and of `sites_files`), by id, as its bound spider class."""
+    from crawler.registry import SiteLoader
+    from crawler.sites import SiteListError
 
-    loader = SpiderLoader.from_settings(settings or project_settings())
-    return {name: loader.load(name) for name in sorted(loader.list())}
+    settings = settings or project_settings()
+    if sites_files:
+        settings = settings.copy()
+        settings.set("SITES_FILES", [*settings.getlist("SITES_FILES"), *sites_files], priority="cmdline")
+    try:
+        loader = SiteLoader.from_settings(settings)
+    except SiteListError as exc:
+        raise UsageError(str(exc)) from exc
+    return {name: loader.load(name) for name in loader.list()}
 
 
 def pick_sites(names: list[str], known: dict[str, type]) -> list[str]:

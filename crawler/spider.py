@@ -25,6 +25,7 @@ from crawler.dates import DateError, parse_date
 from crawler.items import ArticleItem
 from crawler.logs import describe
 from crawler.page import ArticlePage
+from crawler.sites import Site, load_sites
 from crawler.urls import Aliases, absolute, canonical_url
 
 logger = logging.getLogger(__name__)
@@ -56,26 +57,77 @@ NOT_PAGES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", 
              ".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp3", ".mp4", ".avi")
 
 
+class _SiteOf:
+    """`spider.site`: the site entry a spider carries, an instance's own (given when it is made),
+    else the one its class was bound to (crawler.registry), else the built-in entry of its name."""
+
+    def __get__(self, obj: Any, owner: type) -> Site:
+        if obj is not None and "site" in obj.__dict__:
+            return obj.__dict__["site"]
+        return owner.bound_site or _builtin_sites()[owner.name]
+
+    def __set__(self, obj: Any, value: Site) -> None:
+        obj.__dict__["site"] = value
+
+
+class _FromSite:
+    """A value of the spider's site entry (language, timezone, origin), read on class or instance."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = name
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        return getattr(NewsSpider.__dict__["site"].__get__(obj, owner), self.key)
+
+
+_BUILTIN: dict[str, Site] = {}
+
+
+def _builtin_sites() -> dict[str, Site]:
+    if not _BUILTIN:
+        _BUILTIN.update(load_sites())
+    return _BUILTIN
+
+
 class NewsSpider(scrapy.Spider):
-    """Base class of the site spiders; subclasses describe their site, this class crawls it."""
+    """Base class of the site spiders; subclasses describe their site, this class crawls it.
+
+    What a site is (origin, language, clock) is a value, its entry in the site list, which the
+    spider carries (`site`); the class describes how such a site is built."""
 
     name: ClassVar[str]
-    language: ClassVar[str]
-    timezone: ClassVar[str]
-    origin: ClassVar[str]
+    site = _SiteOf()
+    bound_site: ClassVar[Site | None] = None
+    language = _FromSite()
+    timezone = _FromSite()
+    origin = _FromSite()
     start_paths: ClassVar[Sequence[str]] = ("/",)
     article_page: ClassVar[type[ArticlePage]]
     url_aliases: ClassVar[Aliases] = ()
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, site: Site | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        if site is not None:
+            self.site = site
         #: what this run learned about links (redirect aliases, dead links, walked listings)
         self.links = LinkNotes()
 
+    @classmethod
+    def bound(cls, site: Site) -> type[NewsSpider]:
+        """This spider class for one site entry (Scrapy loads spiders as classes by name)."""
+        return type(cls.__name__, (cls,), {"name": site.id, "bound_site": site,
+                                           "__module__": cls.__module__,
+                                           "__doc__": cls.__doc__})
+
     @property
     def allowed_domains(self) -> list[str]:
-        """The site's own host: redirects and links off the site are not followed."""
-        return [urlsplit(self.origin).hostname or ""]
+        """The site's own hosts: redirects and links off the site are not followed."""
+        return sorted(self.site.hosts())
+
+    def on_site(self, url: str) -> bool:
+        """An http(s) URL on one of the site's own hosts (www. or not)."""
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and (parts.hostname or "") in self.site.hosts()
 
     # -- what a site spider describes ---------------------------------------------------------
 
@@ -100,9 +152,13 @@ class NewsSpider(scrapy.Spider):
         self.resume_walk = state is not None and not state.begin_walk(self.name)
         if self.resume_walk and self.is_incremental:
             logger.info("%s: the last walk was cut short: walking every listing page this time", self.name)
-        for path in self.start_paths:
-            yield scrapy.Request(self.origin.rstrip("/") + path, callback=self.parse_listing,
-                                 errback=self.listing_failed)
+        for url in self.start_urls_of_site():
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
+
+    def start_urls_of_site(self) -> list[str]:
+        """Where a walk starts: the site's `start_paths` (a CMS adapter starts from the entry's
+        `news` listing, its API or its feeds)."""
+        return [self.origin.rstrip("/") + path for path in self.start_paths]
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         if not isinstance(response, TextResponse):
@@ -167,7 +223,7 @@ class NewsSpider(scrapy.Spider):
             logger.warning("charset of %s: %s", response.url, fixed)
             self.inc_stat(f"charset/{fixed.replace(' ', '_')}")
         try:
-            fields = self.article_page(response.url, response.selector).fields()
+            fields = self.read_article(response)
         except Exception:  # a page that breaks the page class is counted, never a crashed run
             logger.exception("extraction failed on %s", response.url)
             self.count_skip("extraction_error", response.url)
@@ -182,6 +238,10 @@ class NewsSpider(scrapy.Spider):
         yield ArticleItem(site=self.name, language=self.language, crawled_at=crawled_at,
                           aliases=sorted(canonical_url(u, self.url_aliases) for u in reached),
                           **fields)
+
+    def read_article(self, response: TextResponse) -> dict[str, Any]:
+        """The fields of an article response (a CMS adapter may read its API's JSON or headers)."""
+        return self.article_page(response.url, response.selector).fields()
 
     def _note_age(self, date_raw: str | None, listing: str | None) -> None:
         """With --since: a listing page that led to an older article ends its listing's walk."""
@@ -206,7 +266,7 @@ class NewsSpider(scrapy.Spider):
             self.count_skip("redirect_without_location", response.url)
             return
         target = canonical_url(target, self.url_aliases)
-        if urlsplit(target).hostname != urlsplit(self.origin).hostname:
+        if not self.on_site(target):
             self.count_skip("redirect_off_site", response.url, target)
         elif target in chain:
             self.count_skip("redirect_loop", response.url, " → ".join(chain + [target]))
@@ -235,10 +295,9 @@ class NewsSpider(scrapy.Spider):
     def _links(self, response: TextResponse, links: Iterable[str]) -> Iterable[str]:
         """Absolute canonical URLs on this site's origin, each once."""
         seen = set()
-        host = urlsplit(self.origin).netloc.lower()
         for link in links:
             url = absolute(response.url, link)
-            if not url or urlsplit(url).netloc.lower() != host:
+            if not url or not self.on_site(url):
                 continue
             url = canonical_url(url, self.url_aliases)
             if url not in seen:

@@ -70,9 +70,6 @@ class ChaharmahalArticle(ArticlePage):
 
 class ChaharmahalSpider(NewsSpider):
     name = "chaharmahal"
-    language = "fa"
-    timezone = "Asia/Tehran"
-    origin = "https://chb.iranpl.ir"
     start_paths = ("/fa/news/list",)
     article_page = ChaharmahalArticle
 

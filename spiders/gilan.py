@@ -63,9 +63,6 @@ class GilanArticle(ArticlePage):
 
 class GilanSpider(NewsSpider):
     name = "gilan"
-    language = "fa"
-    timezone = "Asia/Tehran"
-    origin = "https://gilan.iranpl.ir"
     start_paths = ("/fa/news",)
     article_page = GilanArticle
 

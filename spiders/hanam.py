@@ -89,9 +89,6 @@ class HanamArticle(ArticlePage):
 
 class HanamSpider(NewsSpider):
     name = "hanam"
-    language = "vi"
-    timezone = "Asia/Ho_Chi_Minh"
-    origin = "http://thuvienhanam.gov.vn"
     start_paths = ("/",)
     article_page = HanamArticle
 

@@ -74,9 +74,6 @@ class KyzylordaArticle(ArticlePage):
 
 class KyzylordaSpider(NewsSpider):
     name = "kyzylorda"
-    language = "kk"
-    timezone = "Asia/Qyzylorda"
-    origin = "https://kitapkhana.kz"
     start_paths = ("/kz/news/", "/rss.xml", "/sitemap.xml")
     article_page = KyzylordaArticle
 

@@ -82,9 +82,6 @@ class TravinhArticle(ArticlePage):
 
 class TravinhSpider(NewsSpider):
     name = "travinh"
-    language = "vi"
-    timezone = "Asia/Ho_Chi_Minh"
-    origin = "http://thuvientravinh.org.vn"
     start_paths = ("/",)
     article_page = TravinhArticle
     # /news/newlist/<cat>?page=1 is the listing's first page under a second address

@@ -20,7 +20,6 @@ SAVED = sorted(d.name for d in SITES.iterdir() if any(d.glob("*.warc.gz"))) if S
 
 
 def test_every_site_has_a_saved_copy_and_expected_items():
-    assert sorted(spider_classes()) == ["chaharmahal", "gilan", "hanam", "kyzylorda", "travinh"]
     assert SAVED == sorted(spider_classes())
     assert all((EXPECTED / f"{site}.jsonl").is_file() for site in SAVED)
 

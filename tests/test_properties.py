@@ -11,7 +11,7 @@ from crawler.text import clean_text
 from crawler.urls import canonical_url
 
 
-@given(text=st.text(), language=st.sampled_from(["fa", "vi", "kk"]))
+@given(text=st.text(), language=st.sampled_from(["fa", "vi", "kk", "ru"]))
 def test_text_normalization_is_idempotent_and_clean(text, language):
     once = clean_text(text, language)
     assert clean_text(once, language) == once
@@ -29,7 +29,7 @@ def letters(text: str) -> list[str]:
     return [c for c in text if unicodedata.category(c)[0] in "LMN"]
 
 
-@given(text=st.text(), language=st.sampled_from(["fa", "vi", "kk"]))
+@given(text=st.text(), language=st.sampled_from(["fa", "vi", "kk", "ru"]))
 def test_cleaning_keeps_every_letter_in_order(text, language):
     want = unicodedata.normalize("NFC", text)
     if language == "fa":
@@ -56,7 +56,7 @@ clean_words = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "
 clean_paragraphs = st.lists(st.lists(clean_words, min_size=1, max_size=6).map(" ".join), min_size=1, max_size=4)
 
 
-@given(paragraphs=clean_paragraphs, language=st.sampled_from(["vi", "kk"]))
+@given(paragraphs=clean_paragraphs, language=st.sampled_from(["vi", "kk", "ru"]))
 def test_clean_text_is_left_as_it_is(paragraphs, language):
     """Already clean text (words, single spaces, paragraphs a blank line apart) comes out unchanged."""
     text = unicodedata.normalize("NFC", "\n\n".join(paragraphs))

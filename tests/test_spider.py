@@ -177,7 +177,7 @@ def test_start_asks_for_every_start_path_as_a_listing():
 
 
 def test_allowed_domains_is_the_site_host():
-    assert site_spider("travinh").allowed_domains == ["thuvientravinh.org.vn"]
+    assert site_spider("travinh").allowed_domains == ["thuvientravinh.org.vn", "www.thuvientravinh.org.vn"]
 
 
 def test_a_spider_without_a_crawler_counts_nothing_and_does_not_fail():
