@@ -40,6 +40,9 @@ class ArticleItem(scrapy.Item):
     crawled_at = scrapy.Field()
     #: not in the output: every canonical URL that led to the article (for incremental runs)
     aliases = scrapy.Field()
+    #: not in the output: the canonical URL the page was fetched at (where its own name is
+    #: shared with another article, the item falls back to it: pipelines/dedup.py)
+    fetched = scrapy.Field()
 
 
 

@@ -16,7 +16,7 @@ from parsel import Selector, SelectorList
 from parsel.csstranslator import css2xpath
 
 from crawler.text import clean_line, parse_count
-from crawler.urls import absolute
+from crawler.urls import absolute, names_the_page
 
 # Elements whose start and end break a paragraph.
 BLOCKS = frozenset(
@@ -180,8 +180,12 @@ class ArticlePage:
     # -- fields --------------------------------------------------------------------------------
 
     def url(self) -> str:
-        """Where the page names its canonical URL, that one; else the URL it was fetched at."""
-        return self.absolute(self.sel.css('link[rel="canonical"]::attr(href)').get()) or self.page_url
+        """Where the page names its canonical URL (<link rel=canonical>, else og:url) and that name
+        can be the page's own (crawler.urls.names_the_page), that one; else the URL it was
+        fetched at."""
+        named = (self.absolute(self.sel.css('link[rel="canonical"]::attr(href)').get())
+                 or self.absolute(self.sel.css('meta[property="og:url"]::attr(content)').get()))
+        return named if named and names_the_page(self.page_url, named) else self.page_url
 
     def title(self) -> str | None:
         raise NotImplementedError

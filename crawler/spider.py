@@ -228,6 +228,7 @@ class NewsSpider(scrapy.Spider):
             logger.exception("extraction failed on %s", response.url)
             self.count_skip("extraction_error", response.url)
             return
+        fields["url"] = self._own_name(fields.get("url"), response.url)
         self._note_age(fields.get("date_raw"), _meta(response).get("listing"))
         # the fetch time recorded in the archive (live crawls that archive, and extraction from
         # archives, where it is the page's capture time); else now
@@ -237,7 +238,18 @@ class NewsSpider(scrapy.Spider):
         reached = {response.url, *_meta(response).get("redirect_urls", ())}
         yield ArticleItem(site=self.name, language=self.language, crawled_at=crawled_at,
                           aliases=sorted(canonical_url(u, self.url_aliases) for u in reached),
-                          **fields)
+                          fetched=canonical_url(response.url, self.url_aliases), **fields)
+
+    def _own_name(self, named: str | None, fetched: str) -> str | None:
+        """A canonical URL that names a listing of this site (where the walk started or went) is
+        not the article's own: the URL it was fetched at is."""
+        if not named or named == fetched:
+            return named
+        listings = self.links.listings | {canonical_url(u, self.url_aliases) for u in self.start_urls_of_site()}
+        if canonical_url(named, self.url_aliases) in listings:
+            self.inc_stat("identity/canonical_names_a_listing")
+            return fetched
+        return named
 
     def read_article(self, response: TextResponse) -> dict[str, Any]:
         """The fields of an article response (a CMS adapter may read its API's JSON or headers)."""

@@ -55,7 +55,7 @@ LIMIT 1"""
 TABLES = {0: {"articles", "aliases", "files", "dead"},
           1: {"sites", "articles", "aliases", "files", "dead"}}
 # Fields whose change makes a revisited article worth writing again.
-VOLATILE = ("crawled_at", "id", "aliases")
+VOLATILE = ("crawled_at", "id", "aliases", "fetched")
 
 
 Record = tuple[str, str, str, str, "str | None", tuple[str, ...]]

@@ -52,6 +52,29 @@ def absolute(base: str, link: str | None) -> str | None:
     return url if not _UNSAFE.search(url) else safe_url_string(url)
 
 
+# Path segments that name no page of their own: a site's front controller and language roots.
+_FRONT = re.compile(r"^(index\.(php|html?|aspx?)|[a-z]{2}([-_][a-z]{2})?)$", re.I)
+
+
+def _segments(url: str) -> list[str]:
+    return [s for s in urlsplit(url).path.split("/") if s]
+
+
+def names_the_page(page_url: str, named: str) -> bool:
+    """Whether a page's canonical URL (or og:url) can be the page's own: not on another host,
+    not the site's home page (or a language root of it), and not a page above it in the path (a
+    listing or category). SEO plugins misconfigured to name such pages would make every article
+    one item."""
+    page, other = urlsplit(page_url), urlsplit(named)
+    if (page.hostname or "").removeprefix("www.") != (other.hostname or "").removeprefix("www."):
+        return False
+    segments = _segments(named)
+    if not segments or (all(_FRONT.match(s) for s in segments) and not other.query):
+        return False
+    own = _segments(page_url)
+    return not (len(own) > len(segments) and own[:len(segments)] == segments and not other.query)
+
+
 def article_id(site: str, url: str) -> str:
     """Stable across runs: derived from the site and the canonical URL only."""
     return hashlib.sha256(f"{site}\n{url}".encode()).hexdigest()[:20]

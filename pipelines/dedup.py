@@ -5,20 +5,28 @@ copy that validation dropped never makes a good copy of the same article a dupli
 from __future__ import annotations
 
 from crawler.state import content_hash
+from crawler.urls import article_id
 from pipelines.base import SitePipeline
 
 
 class DedupPipeline(SitePipeline):
     def open_spider(self):
-        self.urls: set[str] = set()
+        self.urls: dict[str, str] = {}  # canonical URL → content of the item that has it
         self.contents: set[str] = set()
 
     def process_item(self, item):
-        if item["url"] in self.urls:
-            raise self.drop("duplicate_url", item)
         key = content_hash(item)
+        if item["url"] in self.urls:
+            fetched = item.get("fetched")
+            if self.urls[item["url"]] == key or not fetched or fetched == item["url"] or fetched in self.urls:
+                raise self.drop("duplicate_url", item)
+            # Another article's page names the same canonical URL (an SEO plugin naming one page
+            # for many): two articles never share an id, so this one keeps the URL it was fetched at.
+            self.stats.inc_value("identity/canonical_shared")
+            shared, item["url"], item["id"] = item["url"], fetched, article_id(item["site"], fetched)
+            item["aliases"] = sorted({*(item.get("aliases") or ()), fetched} - {shared})
         if key in self.contents:
             raise self.drop("duplicate_content", item)
-        self.urls.add(item["url"])
+        self.urls[item["url"]] = key
         self.contents.add(key)
         return item
