@@ -71,7 +71,19 @@ def spider_classes(settings=None, sites_files: list[str] | None = None) -> dict[
     return {name: loader.load(name) for name in loader.list()}
 
 
-def pick_sites(names: list[str], known: dict[str, type]) -> list[str]:
+def site_list(sites_files: list[str] | None = None, mirror: str | None = None):
+    """The site list (sites.toml and the operator's --sites-file files), checked: a usage error
+    names the file, the entry and the key. Sites are bound to their spiders when crawled."""
+    from crawler.registry import SiteLoader
+    from crawler.sites import SiteListError
+
+    try:
+        return SiteLoader.from_settings(project_settings(SITES_FILES=list(sites_files or []), MIRROR_MAP=mirror))
+    except SiteListError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def pick_sites(names: list[str], known: dict[str, Any]) -> list[str]:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise UsageError(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
@@ -95,11 +107,11 @@ def run_crawl(sites: list[str], sink: Any, *, state: Any = None, full: bool = Fa
         overrides["MIRROR_MAP"] = str(mirror)
     overrides.update(settings_overrides or {})
     settings = project_settings(**overrides)
-    classes = spider_classes(settings)
+    classes, unrecognised = bind_sites(sites, settings)
     process = CrawlerProcess(settings)
     quiet_expected_failures()
     crawlers = {}
-    for site in sites:
+    for site in classes:
         crawler = process.create_crawler(classes[site])
         crawlers[site] = crawler
         process.crawl(crawler, sink=sink, state=state, full=full, since=since)
@@ -112,7 +124,24 @@ def run_crawl(sites: list[str], sink: Any, *, state: Any = None, full: bool = Fa
         stopper.cancel()
     if progress:
         sys.stderr.write("\n")
-    return {site: dict(crawler.stats.get_stats()) for site, crawler in crawlers.items()}
+    stats = {site: dict(crawler.stats.get_stats()) for site, crawler in crawlers.items()}
+    return {site: stats.get(site) or {"site/unrecognised": unrecognised[site]} for site in sites}
+
+
+def bind_sites(sites: list[str], settings: Any) -> tuple[dict[str, type], dict[str, str]]:
+    """Each site's spider class, bound to its entry; sites whose CMS could not be recognised
+    (an entry without `cms`) are left out of the crawl with the reason, and fail in the report."""
+    from crawler.registry import NotRecognised, SiteLoader
+
+    loader = SiteLoader.from_settings(settings)
+    classes, unrecognised = {}, {}
+    for site in sites:
+        try:
+            classes[site] = loader.load(site)
+        except NotRecognised as exc:
+            logging.getLogger("crawler").error("%s", exc)
+            unrecognised[site] = str(exc)
+    return classes, unrecognised
 
 
 def _show_progress(crawlers: dict[str, Any]) -> None:
@@ -188,13 +217,14 @@ def _check_mirror(path: str | None) -> None:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    sites = pick_sites(args.sites, spider_classes())
+    sites = pick_sites(args.sites, site_list(args.sites_file).sites)
     if args.output and args.output_dir:
         raise UsageError("give --output FILE or --output-dir DIR, not both")
     since = _since(args.since)
     _check_mirror(args.mirror)
     one_off = bool(args.output) and not args.state
-    return _run(args, sites, _overrides(args.set), since=since, archive_dir=_archive_dir(args),
+    return _run(args, sites, {**_overrides(args.set), "SITES_FILES": list(args.sites_file)},
+                since=since, archive_dir=_archive_dir(args),
                 state_path=None if one_off else Path(args.state or DEFAULT_STATE))
 
 
@@ -355,19 +385,21 @@ EXTRACT_SETTINGS = {
 EXTRACT_REVISIT_DAYS = 365_000
 
 
-def extract_sites(names: list[str], origins: set[str], known: dict[str, type]) -> list[str]:
-    """The sites named, else those whose origin the archives hold."""
+def extract_sites(names: list[str], origins: set[str], known: dict[str, Any]) -> list[str]:
+    """The sites named, else those whose origin (www. or not) the archives hold."""
     from crawler.warc_source import origin_of
 
     if names:
         return pick_sites(names, known)
-    return [site for site, cls in known.items() if origin_of(cls.origin) in origins]
+    held = {origin_of(o).replace("://www.", "://") for o in origins}
+    return [site for site, entry in known.items() if origin_of(entry.origin).replace("://www.", "://") in held]
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Run the spiders and pipelines over archived pages: no network, items as at capture time."""
     from crawler.warc_source import ArchiveError, archive_files, shared_index
 
+    known = site_list(args.sites_file).sites
     _check_mirror(args.mirror)
     try:
         files = [str(p) for p in archive_files(args.archives)]
@@ -376,7 +408,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if not files:
         raise UsageError(f"no .warc or .warc.gz files in {', '.join(args.archives)}")
-    sites = extract_sites(args.site, index.origins(), spider_classes())
+    sites = extract_sites(args.site, index.origins(), known)
     if not sites:
         raise UsageError(f"the archives hold no page of a known site ({len(index)} captures of "
                          f"{', '.join(sorted(index.origins())) or 'nothing'}); use --mirror or --site")
@@ -385,14 +417,30 @@ def cmd_extract(args: argparse.Namespace) -> int:
     # what a crawl's options would be: every article revisited, nothing archived again
     run_args = argparse.Namespace(**vars(args), revisit_days=EXTRACT_REVISIT_DAYS, missing_max=0.2,
                                   full=False, quiet=False)
-    return _run(run_args, sites, {**EXTRACT_SETTINGS, "ARCHIVE_SOURCES": files}, since=None,
+    return _run(run_args, sites, {**EXTRACT_SETTINGS, "ARCHIVE_SOURCES": files,
+                                  "SITES_FILES": list(args.sites_file)}, since=None,
                 archive_dir=None, state_path=Path(args.state) if args.state else None)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    for name, cls in spider_classes().items():
-        print(f"{name:12} {cls.language}  {cls.timezone:18} {cls.origin}")
+    for site in site_list(args.sites_file).sites.values():
+        kind = f"spider {site.spider}" if site.spider else (site.cms or "cms to be recognised")
+        print(f"{site.id:12} {site.language}  {site.timezone:18} {site.origin:32} {kind}")
     return EXIT_OK
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """Look at a site and print the site list entry it would get."""
+    from crawler.probe import ProbeError, recognise
+
+    _check_mirror(args.mirror)
+    try:
+        finding = recognise(args.url, args.mirror)
+    except ProbeError as exc:
+        print(f"crawler: {exc}", file=sys.stderr)
+        return EXIT_SITE_FAILED
+    print(finding.entry())
+    return EXIT_OK if finding.cms else EXIT_SITE_FAILED
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -401,7 +449,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.replay import ReplayServer, SiteCopy
     from crawler.report import site_report
 
-    known = spider_classes()
+    known = site_list().sites
     copies = [SiteCopy.load(d) for d in sorted(DEMO_SITES.iterdir())
               if d.name in known and any(d.glob("*.warc.gz"))]
     if not copies:
@@ -429,8 +477,9 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     """Save a site as it answers, as a WARC file in a folder that `crawler.replay` serves again."""
     from crawler.snapshot import snapshot
 
-    pick_sites([args.site], spider_classes())
-    path = snapshot(args.site, args.into, args.mirror, args.log_level, _overrides(args.set))
+    pick_sites([args.site], site_list(args.sites_file).sites)
+    path = snapshot(args.site, args.into, args.mirror, args.log_level,
+                    {**_overrides(args.set), "SITES_FILES": list(args.sites_file)})
     print(f"saved {args.site} into {path}", file=sys.stderr)
     return EXIT_OK
 
@@ -439,7 +488,7 @@ def cmd_state(args: argparse.Namespace) -> int:
     from crawler.lock import LockBusy, RunLock
     from crawler.state import State, StateError, advice, inspect
 
-    sites = pick_sites(args.sites, spider_classes())
+    sites = pick_sites(args.sites, site_list(args.sites_file).sites)
     path = Path(args.state)
     try:
         inspect(path)
@@ -509,7 +558,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable)")
     crawl.set_defaults(func=cmd_crawl)
 
-    sub.add_parser("list", help="the sites this crawler knows").set_defaults(func=cmd_list)
+    listing = sub.add_parser("list", help="the sites this crawler knows")
+    listing.set_defaults(func=cmd_list)
+
+    probe = sub.add_parser("probe", help="look at a site: the site list entry it would get (CMS, language, clock, news)")
+    probe.add_argument("url", metavar="URL", help="the site's home page or news listing")
+    probe.add_argument("--mirror", metavar="MAP.json", help="fetch live origins from local mirrors")
+    probe.set_defaults(func=cmd_probe)
 
     ext = sub.add_parser("extract", help="items from web archives (WARC), with no network")
     ext.add_argument("archives", nargs="+", metavar="ARCHIVE", help=".warc/.warc.gz files or folders")
@@ -542,6 +597,9 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("sites", nargs="+", metavar="SITE")
     reset.add_argument("--state", default=str(DEFAULT_STATE), metavar="PATH")
     reset.set_defaults(func=cmd_state)
+    for command in (crawl, listing, ext, snap, reset):
+        command.add_argument("--sites-file", action="append", default=[], metavar="FILE",
+                             help="more sites: a TOML site list like sites.toml (repeatable)")
 
     state = sub.add_parser("state", help="the state file: `state check` reports what it holds")
     state_sub = state.add_subparsers(dest="action", required=True)

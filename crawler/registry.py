@@ -15,6 +15,10 @@ from scrapy.spiderloader import SpiderLoader
 from crawler.sites import Site, load_sites
 
 
+class NotRecognised(Exception):
+    """An entry without `cms` whose site shows no sign of a CMS we have an adapter for."""
+
+
 class SiteLoader:
     def __init__(self, settings: Any):
         classes = SpiderLoader(settings)
@@ -33,16 +37,25 @@ class SiteLoader:
 
     def spider_class(self, site: Site) -> type:
         """The class that crawls `site`, bound to it. A site whose entry names no CMS is looked at
-        first (crawler.probe: a handful of requests) to recognise it."""
+        first (crawler.probe: a handful of requests) to recognise it; NotRecognised if it cannot be."""
         if site.spider:
             return self.spiders[site.spider].bound(site)
         if site.cms is None:
-            from crawler.probe import recognise
-
-            site = replace(site, cms=recognise(site.news or site.origin, self.mirror).cms)
-        if site.cms not in self.adapters:
-            raise KeyError(f"no adapter for the CMS of {site.id}: {site.cms or 'not recognised'}")
+            site = self.recognised(site)
         return self.adapters[site.cms].bound(site)
+
+    def recognised(self, site: Site) -> Site:
+        from crawler.probe import ProbeError, recognise
+
+        url = site.news or site.origin + "/"
+        try:
+            finding = recognise(url, self.mirror)
+        except ProbeError as exc:
+            raise NotRecognised(f"{site.id}: its CMS could not be recognised: {exc}") from exc
+        if finding.cms not in self.adapters:
+            raise NotRecognised(f"{site.id}: {url} shows no sign of {', '.join(self.adapters)}: "
+                                "name its cms in the entry")
+        return replace(site, cms=finding.cms, recognised=f"{finding.cms} ({'; '.join(finding.how)})")
 
     def load(self, spider_name: str) -> type:
         if spider_name not in self.sites:

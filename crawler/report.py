@@ -31,6 +31,7 @@ class SiteReport:
     extracted: int
     seconds: float
     problems: list[str] = field(default_factory=list)
+    recognised: str | None = None  # the CMS found for an entry that names none, and how
 
     @property
     def ok(self) -> bool:
@@ -68,10 +69,13 @@ def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2) -> S
         seconds=round(float(stats.get("elapsed_time_seconds", 0.0)), 2),
     )
     report.problems = problems(report, stats, missing_max)
+    report.recognised = stats.get("site/recognised")
     return report
 
 
 def problems(report: SiteReport, stats: dict[str, Any], missing_max: float) -> list[str]:
+    if stats.get("site/unrecognised"):
+        return [str(stats["site/unrecognised"])]
     statuses = _group(stats, "downloader/response_status_count/")
     if not any(code.startswith("2") for code in statuses):
         answers = ", ".join(f"{n}x HTTP {code}" for code, n in statuses.items()) or "no answer at all"
@@ -136,6 +140,8 @@ class RunReport:
             if s.extracted:
                 lines.append("      filled: " + ", ".join(
                     f"{k} {v:.0%}" for k, v in s.fill_rates.items()))
+            if s.recognised:
+                lines.append(f"      cms: recognised as {s.recognised}")
             for problem in s.problems:
                 lines.append(f"      PROBLEM: {problem}")
         for path in self.outputs:

@@ -38,6 +38,7 @@ class Site:
     news: str | None = None  # the news listing a reader opens first
     spider: str | None = None  # a hand-written spider's module (the five original sites)
     source: str = ""  # the file the entry came from, for messages
+    recognised: str | None = None  # how the CMS was recognised, for an entry that names none
 
     @property
     def host(self) -> str:

@@ -150,6 +150,10 @@ class NewsSpider(scrapy.Spider):
         # A walk cut short last time (an interrupted run) is walked on past known pages this
         # time; marked under way now, so that a run killed from here on leaves it so too.
         self.resume_walk = state is not None and not state.begin_walk(self.name)
+        if self.site.recognised:  # an entry without cms: the report says what was found
+            crawler = getattr(self, "crawler", None)
+            if crawler is not None and crawler.stats is not None:
+                crawler.stats.set_value("site/recognised", self.site.recognised)
         if self.resume_walk and self.is_incremental:
             logger.info("%s: the last walk was cut short: walking every listing page this time", self.name)
         for url in self.start_urls_of_site():
