@@ -4,16 +4,25 @@ A spider that lists a feed among its start paths hands the feed response here an
 links it names, in document order: RSS <item><link> (else a permalink <guid>), Atom <entry>
 <link href>, sitemap <url><loc>. A sitemap index names further sitemaps (`feed_children`).
 Namespaces are ignored, so sitemaps and feeds with or without their xmlns read the same.
+Gzipped sitemaps (`sitemap.xml.gz`, served as a file rather than with a gzip Content-Encoding)
+are read too, decompressed up to MAX_FEED_BYTES.
 """
 from __future__ import annotations
 
 from scrapy.http import Response, TextResponse
+from scrapy.utils.gz import gunzip
 
 FEED_TYPES = ("xml", "rss", "atom")
+GZIP_MAGIC = b"\x1f\x8b\x08"
+#: the most a gzipped feed may decompress to (a live crawl's DOWNLOAD_MAXSIZE)
+MAX_FEED_BYTES = 16 * 1024 * 1024
 
 
 def is_feed(response: Response) -> bool:
-    """An XML document (RSS, Atom, sitemap) rather than an HTML page."""
+    """An XML document (RSS, Atom, sitemap, gzipped or not) rather than an HTML page."""
+    if response.body[:3] == GZIP_MAGIC:
+        return response.url.split("?")[0].lower().endswith(".gz") or b"gzip" in \
+            response.headers.get("Content-Type", b"").lower()
     if not isinstance(response, TextResponse):
         return False
     content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
@@ -22,15 +31,22 @@ def is_feed(response: Response) -> bool:
     return response.text.lstrip()[:5].lower() == "<?xml"
 
 
-def _xml(response: TextResponse):
+def _xml(response: Response):
     from parsel import Selector
 
-    selector = Selector(text=response.text, type="xml")
+    if response.body[:3] == GZIP_MAGIC:
+        try:
+            body = gunzip(response.body, max_size=MAX_FEED_BYTES)
+        except (OSError, EOFError, ValueError):  # damaged, or larger than MAX_FEED_BYTES: no links
+            body = b"<none/>"
+        selector = Selector(body=body, type="xml")
+    else:
+        selector = Selector(text=response.text, type="xml")
     selector.remove_namespaces()
     return selector
 
 
-def feed_links(response: TextResponse) -> list[str]:
+def feed_links(response: Response) -> list[str]:
     """The entries' links of an RSS/Atom feed or the page URLs of a sitemap, in order."""
     sel = _xml(response)
     links: list[str] = []
@@ -49,7 +65,7 @@ def feed_links(response: TextResponse) -> list[str]:
     return links
 
 
-def feed_children(response: TextResponse) -> list[str]:
+def feed_children(response: Response) -> list[str]:
     """Sitemaps named by a sitemap index."""
     sel = _xml(response)
     return [loc.strip() for loc in sel.xpath("//sitemapindex/sitemap/loc/text()").getall() if loc.strip()]

@@ -22,6 +22,7 @@ from scrapy.http import Response, TextResponse
 from crawler.archive import CAPTURED_AT
 from crawler.charset import honest
 from crawler.dates import DateError, parse_date
+from crawler.feeds import is_feed
 from crawler.items import ArticleItem
 from crawler.logs import describe
 from crawler.page import ArticlePage
@@ -165,7 +166,7 @@ class NewsSpider(scrapy.Spider):
         return [self.origin.rstrip("/") + path for path in self.start_paths]
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) and not is_feed(response):  # a gzipped sitemap is one
             self.count_skip("listing_not_html", response.url)
             return
         if _meta(response).get("after") in self.links.older_than_since:

@@ -96,3 +96,24 @@ def test_a_feed_without_an_xml_declaration_is_still_read_as_xml():
     bare = re.sub(r"<guid[^>]*>[^<]*</guid>", "", RSS.text.split("?>", 1)[1])  # links only
     assert not bare.lstrip().startswith("<?xml") and "<guid" not in bare
     assert feed_links(xml(bare, "application/rss+xml")) == ENTRIES
+
+
+def test_a_gzipped_sitemap_gives_the_same_links_and_a_bomb_gives_none():
+    import gzip
+
+    from scrapy.http import Response
+
+    from crawler.feeds import MAX_FEED_BYTES
+
+    packed = Response(ORIGIN + "/sitemap.xml.gz", body=gzip.compress(SITEMAP.body),
+                      headers={"Content-Type": "application/octet-stream"})
+    assert is_feed(packed)
+    assert feed_links(packed) == feed_links(SITEMAP) != []
+    index = Response(ORIGIN + "/sitemap_index.xml.gz", headers={"Content-Type": "application/x-gzip"}, body=gzip.compress(
+        f'<sitemapindex><sitemap><loc>{ORIGIN}/post-sitemap.xml.gz</loc></sitemap></sitemapindex>'.encode()))
+    assert feed_children(index) == [f"{ORIGIN}/post-sitemap.xml.gz"]
+    # a gzip body that decompresses past the limit: no links, no memory out of proportion
+    bomb = SITEMAP.body.replace(b"</urlset>", b"<!--" + b" " * MAX_FEED_BYTES + b"--></urlset>")
+    assert feed_links(Response(ORIGIN + "/big.xml.gz", body=gzip.compress(bomb))) == []
+    # a gzipped file that is not named or labelled as a feed is not one (a picture, an archive)
+    assert not is_feed(Response(ORIGIN + "/files/report.tar", body=gzip.compress(SITEMAP.body)))
