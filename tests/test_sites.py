@@ -56,34 +56,52 @@ def test_two_sites_on_one_cms_are_two_spiders_with_their_own_names(tmp_path):
     assert classes["akmola"].origin == "https://aounb.kz"
 
 
-@pytest.mark.parametrize("edit, key, words", [
+@pytest.mark.parametrize("edit, key, why", [
     (lambda t: t.replace('language = "kk"\n', ""), "language", "missing"),
-    (lambda t: t.replace('"kk"', '"en"'), "language", "unknown language 'en'"),
-    (lambda t: t.replace('"Asia/Almaty"', '"Asia/Nowhere"'), "timezone", "unknown time zone"),
-    (lambda t: t.replace('"wordpress"', '"drupal"'), "cms", "unknown CMS 'drupal'"),
-    (lambda t: t.replace('origin = "https://www.kostlib.kz"', 'origin = "ftp://kostlib.kz"'), "origin", "not an http(s) origin"),
-    (lambda t: t.replace('news = "https://kostlib.kz', 'news = "https://elsewhere.kz'), "news", "not a page of"),
-    (lambda t: t.replace('cms = "wordpress"', 'cms = "wordpress"\nspider = "hanam"'), "cms", "not both"),
-    (lambda t: t.replace('cms = "wordpress"', 'spider = "nosuch"'), "spider", "no spider named"),
-    (lambda t: t.replace('name = "Kostanay regional library"', "name = 3"), "name", "non-empty string"),
-    (lambda t: t + 'colour = "red"\n', "colour", "unknown key"),
+    (lambda t: t.replace('"kk"', '"en"'), "language", "unknown language 'en' (known: fa, vi, kk, ru)"),
+    (lambda t: t.replace('"Asia/Almaty"', '"Asia/Nowhere"'), "timezone",
+     "unknown time zone 'Asia/Nowhere' (an IANA name such as Asia/Almaty)"),
+    (lambda t: t.replace('"wordpress"', '"drupal"'), "cms", "unknown CMS 'drupal' (known: wordpress, joomla, nukeviet)"),
+    (lambda t: t.replace('origin = "https://www.kostlib.kz"', 'origin = "ftp://kostlib.kz"'), "origin",
+     "not an http(s) origin: 'ftp://kostlib.kz'"),
+    (lambda t: t.replace('news = "https://kostlib.kz', 'news = "https://elsewhere.kz'), "news",
+     "not a page of https://www.kostlib.kz: 'https://elsewhere.kz/kz/category/news/'"),
+    (lambda t: t.replace('cms = "wordpress"', 'cms = "wordpress"\nspider = "hanam"'), "cms", "give cms or spider, not both"),
+    (lambda t: t.replace('cms = "wordpress"', 'spider = "nosuch"'), "spider", "no spider named 'nosuch'"),
+    (lambda t: t.replace('name = "Kostanay regional library"', "name = 3"), "name", "wants a non-empty string"),
+    (lambda t: t + 'colour = "red"\n', "colour", "unknown key (known: cms, language, name, news, origin, spider, timezone)"),
 ])
-def test_a_bad_entry_names_the_file_the_entry_and_the_key(tmp_path, edit, key, words):
+def test_a_bad_entry_names_the_file_the_entry_and_the_key(tmp_path, edit, key, why):
     path = write(tmp_path, edit(AKMOLA_LIKE))
     with pytest.raises(SiteListError) as raised:
         SiteLoader.from_settings(_settings(path))
-    message = str(raised.value)
-    assert message.startswith(f"{path}: [kostanay]: {key}: ") and words in message
+    assert str(raised.value) == f"{path}: [kostanay]: {key}: {why}"
+
+
+def test_news_on_the_www_host_of_a_bare_origin_is_the_same_site_and_names_are_trimmed(tmp_path):
+    text = (AKMOLA_LIKE.replace("https://www.kostlib.kz", "https://kostlib.kz")
+            .replace('news = "https://kostlib.kz', 'news = "https://www.kostlib.kz')
+            .replace('"Kostanay regional library"', '"  Kostanay regional library "'))
+    site = load_sites([write(tmp_path, text)])["kostanay"]
+    assert (site.origin, site.news, site.name) == ("https://kostlib.kz", "https://www.kostlib.kz/kz/category/news/",
+                                                   "Kostanay regional library")
 
 
 def test_an_id_given_twice_and_a_bad_id_are_errors(tmp_path):
     with pytest.raises(SiteListError, match=r"\[akmola\]: the id is taken .*sites.toml"):
         load_sites([write(tmp_path, AKMOLA_LIKE.replace("[kostanay]", "[akmola]"))])
-    with pytest.raises(SiteListError, match=r"\[Kostanay-1\]: the site id must be"):
-        read_site_list(write(tmp_path, AKMOLA_LIKE.replace("[kostanay]", '["Kostanay-1"]')))
+    path = write(tmp_path, AKMOLA_LIKE.replace("[kostanay]", '["Kostanay-1"]'))
+    with pytest.raises(SiteListError) as raised:
+        read_site_list(path)
+    assert str(raised.value) == (f"{path}: [Kostanay-1]: the site id must be lower-case letters, digits and _ "
+                                 "(at most 40, a letter first)")
+    path = write(tmp_path, "kostanay = 3\n")
+    with pytest.raises(SiteListError) as raised:
+        read_site_list(path)
+    assert str(raised.value) == f"{path}: [kostanay]: an entry is a table of keys (name, origin, language, …)"
     with pytest.raises(SiteListError, match="not a TOML file"):
         read_site_list(write(tmp_path, "[kostanay\nname = 1"))
-    with pytest.raises(SiteListError, match="cannot read the site list"):
+    with pytest.raises(SiteListError, match="cannot read the site list: No such file or directory$"):
         read_site_list(tmp_path / "absent.toml")
 
 
