@@ -1,24 +1,387 @@
 """NukeViet sites, configured by an entry of the site list (cms = "nukeviet"): the adapter for the CMS.
 
-(Being written: the adapter reads what the CMS core emits.)
+What the core of NukeViet 4 (4.3–4.5) emits for its news module, which this adapter reads; the
+theme around it (header, menus, sidebars, the module's wrapper) is the site's own and is not relied on.
+
+URLs (modules/news, nv_url_rewrite)
+  The module answers under one prefix, depending on the site's settings: `/index.php/vi/news/`
+  (no rewrite file), `/vi/news/` (rewriting on), `/news/` (rewriting on, one language), or the
+  raw query form `/index.php?language=vi&nv=news&op=...`. Under it:
+    listing   the main list `<news>/`, a category `<news>/<cat-alias>/` (sub-categories too: aliases
+              are flat), pages `.../page-N/` (nv_alias_page); `<news>/tag/...`, `topic/...`,
+              `rss/...`, `print/...`, `sendmail/...`, `savefile/...` are other functions;
+    article   `<news>/<cat-alias>/<alias>-<ID><rewrite_exturl>` (`.html` by default), exactly two
+              segments under the module. The ID is the article: one filed in several categories
+              is linked under each of them, and every path but its main category's answers 301
+              (a relative Location) to it; the item carries the main path, where the page's own
+              canonical link, og:url and mainEntityOfPage also point (taken only when they name
+              the same ID).
+  An "external link" article (external_link = 1) answers 301 to its source: another site, or a
+  file on this one (a PDF). It is not an item: counted as skipped/external_link and remembered
+  as a dead link, so later runs do not ask again.
+
+Listings (themes/*/modules/news/viewcat_*.tpl)
+  Each template links every entry by its detail URL (title, picture); pages follow in
+  `{GENERATE_PAGE}`: `ul.pagination` (4.4+) or `.generate_page` (4.3) with `page-N` links, and
+  `<link rel="next">` in the head. Article links are the detail-shaped links of the page outside
+  the core's blocks (`ul.block_tophits` 'Tin xem nhiều', `ul.block_news`, `ul.block_groups`,
+  `#topnews`, the comment lists), which link articles of any age and sometimes a removed one.
+  A main page that shows categories side by side (viewcat_main_*, viewcat_two_column) has no
+  pages of its own: its category listings are walked instead.
+
+Article (themes/default/modules/news/detail.tpl)
+  `[itemtype*=NewsArticle]` holds `h1[itemprop=headline]`; the date line `span.h5`
+  '{publtime}' = nv_date('l - d/m/Y H:i'): 'Thứ hai - 05/06/2023 14:30' (site's clock); the cover
+  picture (homeimg) either as a thumbnail from /assets/news/... in `figure.article` with the
+  full-size /uploads/news/... file in the hidden `#imgpreview` (4.5; inside the figure in 4.3/4.4)
+  or full size in `figure.article.center`, its caption the `figcaption` (none in
+  `figure.noncaption`); the summary `div.hometext` (the lead, set apart by the CMS); the text
+  `#news-bodyhtml.bodytext` (CKEditor: pictures in <p>, a caption either a <figcaption> or the
+  centred italic line right under the picture); then `p.h5` lines '<strong>Tác giả: </strong>name'
+  (author) and '<strong>Nguồn tin: </strong>…' (source, not an author). The category is
+  `article:section` (the main category), else the breadcrumb's last entry. Comments (module
+  comment) in `#idcomment`: `ul.comment-list > li.media`, replies nested; a theme may print
+  'Phản hồi: N' beside the date (read first). The page prints no view count (listings do:
+  'Đã xem: N'), so view_count is null unless the detail page prints one.
+  Not taken, being wrong in the core: `article:published_time` (date('Y-m-dTH:i:s'): the zone
+  abbreviation in place of the T, '2023-06-05+0714:30:00'; read, repaired, only where no date is
+  printed), the hidden microdata datePublished/dateModified (the last edit time) and author (the
+  poster's account where no author is set), and RSS pubDate (gmdate('D, j M Y H:m:s'): the month
+  number in the minutes).
 """
 from __future__ import annotations
 
-from crawler.page import ArticlePage
-from crawler.spider import NewsSpider
+import re
+from collections.abc import Iterable
+from functools import cached_property
+from urllib.parse import parse_qsl, urlsplit
+
+from scrapy.http import Response, TextResponse
+
+from crawler.page import ArticlePage, is_image_url, paragraphs, select, text_of
+from crawler.spider import NOT_PAGES, NewsSpider
+from crawler.text import join_paragraphs
+from crawler.urls import absolute
+
+# Functions of the news module that take path segments of their own (never a category alias).
+FUNCTIONS = frozenset("tag topic topics rss print sendmail savefile search groups author content "
+                      "viewcat detail rating instant-rss sitemap main".split())
+# The last segment of an article's path: <alias>-<ID><rewrite_exturl>.
+ARTICLE_SEGMENT = re.compile(r"^(?P<alias>[^/]+)-(?P<id>\d+)(?:\.html?|\.php|/)?$")
+PAGE_SEGMENT = re.compile(r"^page-(?P<n>\d+)/?$")
+# Core blocks that link articles of any age on every page (sidebars), and comment lists.
+BLOCKS = ("block_tophits", "block_news", "block_groups", "block_headline", "comment-list")
+_IN_BLOCK = " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {c} ')" for c in BLOCKS)
+LINKS_OUTSIDE_BLOCKS = f"//a[@href][not(ancestor::*[{_IN_BLOCK} or @id='topnews'])]/@href"
+# nv_date('l - d/m/Y H:i'): a weekday, a dash, the day and the clock ('Thứ hai - 05/06/2023 14:30').
+PUBLTIME = re.compile(r"(?:[^\W\d][^\d\n]{0,24}?\s-\s*)?\d{1,2}/\d{1,2}/\d{4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+# date('Y-m-dTH:i:s'): 'T' is the zone abbreviation ('+07', 'ICT'), not a separator.
+BROKEN_ISO = re.compile(r"^(?P<day>\d{4}-\d{2}-\d{2})(?P<zone>[+-]\d{2}(?::?\d{2})?|[A-Z]{2,5}|T)(?P<clock>\d{2}:\d{2}:\d{2})$")
+# Labels of the p.h5 lines after the text ({LANG.author} in the languages NukeViet ships).
+AUTHOR_LABELS = ("tác giả", "author", "auteur", "автор", "автор(ы)")
+COMMENT_LABELS = re.compile(r"(Phản hồi|Bình luận|Comments?)\s*:?\s*(?P<n>[\d.,]+)", re.IGNORECASE)
+VIEW_LABELS = re.compile(r"(Đã xem|Lượt xem|Xem|Views?|Hits?)\s*:?\s*(?P<n>[\d.,]+)", re.IGNORECASE)
+
+
+def _segments(url: str) -> list[str]:
+    """The path segments of a URL under the news module, the query form's op value included
+    (`?nv=news&op=cat/alias-1.html` → ['news', 'cat', 'alias-1.html'])."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    query = dict(parse_qsl(parts.query))
+    if "nv" in query:
+        segments = [query["nv"], *[s for s in query.get("op", "").split("/") if s]]
+    return segments
+
+
+def _under_module(url: str, module: str) -> list[str] | None:
+    """The segments after the module's name, or None when the URL is not in the module."""
+    segments = _segments(url)
+    if module not in segments:
+        return None
+    return segments[len(segments) - segments[::-1].index(module):]
+
+
+def article_id(url: str | None, module: str) -> int | None:
+    """The ID of a news article's URL (<module>/<cat>/<alias>-<ID>.html), else None."""
+    if not url:
+        return None
+    rest = _under_module(url, module)
+    if not rest or len(rest) != 2 or rest[0] in FUNCTIONS or PAGE_SEGMENT.match(rest[1]):
+        return None
+    match = ARTICLE_SEGMENT.match(rest[1])
+    return int(match["id"]) if match else None
+
+
+def is_listing(url: str, module: str) -> bool:
+    """The module's main list, a category, or one of their pages."""
+    rest = _under_module(url, module)
+    if rest is None:
+        return False
+    if rest and PAGE_SEGMENT.match(rest[-1]):
+        rest = rest[:-1]
+    return len(rest) == 0 or (len(rest) == 1 and rest[0] not in FUNCTIONS and not ARTICLE_SEGMENT.match(rest[0])
+                              and "." not in rest[0])
+
+
+def _classes(*names: str) -> str:
+    return " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {n} ')" for n in names)
 
 
 class NukeVietArticle(ArticlePage):
-    pass
+    """An article of the news module (detail.tpl). `module` is the module's name in URLs."""
+
+    module = "news"
+
+    @cached_property
+    def article(self):
+        found = self.sel.css('[itemtype*="schema.org/NewsArticle"]')[:1]
+        if found:
+            return found
+        body = self.sel.css("#news-bodyhtml, .bodytext")[:1]
+        if body:  # a theme without the microdata: the panel that holds the text and its headline
+            holder = body.xpath("ancestor::*[.//h1][1]")
+            if holder:
+                return holder[:1]
+        return super().article
+
+    @cached_property
+    def bodyhtml(self):
+        return select(self.article, "#news-bodyhtml")[:1] or select(self.article, ".bodytext")[:1]
+
+    # -- identity ---------------------------------------------------------------------------
+
+    @cached_property
+    def own_id(self) -> int | None:
+        """The article's ID: from the URL it was fetched at, else from the comment area / form."""
+        return article_id(self.page_url, self.module) or next(
+            (int(v) for v in self.sel.xpath('//*[@id="idcomment"]/@data-id | '
+                                            '//form//input[@name="id"]/@value').getall()
+             if v.isdigit()), None)
+
+    def url(self) -> str:
+        """The article's own URL: the canonical link, og:url or mainEntityOfPage when they name
+        this article (same ID), else the URL it was fetched at."""
+        candidates = [*self.sel.css('link[rel="canonical"]::attr(href)').getall(),
+                      *self.sel.css('meta[property="og:url"]::attr(content)').getall(),
+                      *self.sel.css('[itemprop="mainEntityOfPage"]::text').getall()]
+        for candidate in candidates:
+            url = self.absolute(candidate.strip())
+            found = article_id(url, self.module)
+            if found is not None and (self.own_id is None or found == self.own_id):
+                return url
+        return self.page_url
+
+    # -- fields -----------------------------------------------------------------------------
+
+    def title(self) -> str | None:
+        for css in ('[itemprop="headline"]', "h1"):
+            found = select(self.article, css)
+            if found and text_of(found[0]):
+                return text_of(found[0])
+        return self.sel.css('meta[property="og:title"]::attr(content)').get()
+
+    def lead(self) -> str | None:
+        found = select(self.article, ".hometext")
+        return text_of(found[0]) if found else None
+
+    @cached_property
+    def captions(self) -> dict[object, str]:
+        """Caption elements of the text's pictures → caption text: a <figcaption>, or the centred
+        italic line right under the paragraph that holds the picture (CKEditor's plain way)."""
+        found = {}
+        for img in self.bodyhtml.css("img"):
+            figcaption = img.xpath("ancestor::figure[1]/figcaption")[:1]
+            if figcaption:
+                found[figcaption[0].root] = text_of(figcaption[0])
+                continue
+            holder = img.xpath("ancestor::*[self::p or self::div][1]")[:1]
+            if not holder or holder[0].root is self.bodyhtml[0].root:
+                continue
+            after = holder[0].xpath("following-sibling::*[1]")[:1]
+            if not after or after[0].xpath(".//img") or after[0].root.tag not in ("p", "div"):
+                continue
+            italic = after[0].xpath("normalize-space(.//*[self::em or self::i])").get()
+            if italic and italic == after[0].xpath("normalize-space(.)").get():
+                found[after[0].root] = text_of(after[0])
+        return found
+
+    def body(self) -> str | None:
+        if not self.bodyhtml:
+            return None
+        for element in self.captions:
+            element.set("data-nv-caption", "")
+        return join_paragraphs(paragraphs(self.bodyhtml, skip="[data-nv-caption]"))
+
+    @cached_property
+    def header_texts(self) -> list[str]:
+        """Text of the article before its summary and text: the date line, counters."""
+        outside = ("ancestor-or-self::*[@id='news-bodyhtml' or @id='idcomment' or "
+                   + _classes("hometext", "bodytext", "comment-list", "hidden") + " or self::h1]")
+        return [t.strip() for t in self.article.xpath(f".//text()[not({outside})]").getall() if t.strip()]
+
+    def date_raw(self) -> str | None:
+        for span in select(self.article, "span.h5"):  # the core's date line
+            text = text_of(span)
+            if text and PUBLTIME.fullmatch(text.strip()):
+                return text
+        for text in self.header_texts:  # another theme: the first text of the date line's shape
+            match = PUBLTIME.search(text)
+            if match and ":" in match.group():
+                return match.group().strip()
+        return self.published_time()
+
+    def published_time(self) -> str | None:
+        """article:published_time repaired: '2023-06-05+0714:30:00' → '2023-06-05T14:30:00+07:00'
+        (the zone's offset where it is printed as one; the site's clock otherwise)."""
+        value = (self.sel.css('meta[property="article:published_time"]::attr(content)').get() or "").strip()
+        match = BROKEN_ISO.match(value)
+        if not match:
+            return None
+        zone = match["zone"]
+        offset = ""
+        if zone[0] in "+-":
+            digits = zone[1:].replace(":", "")
+            offset = f"{zone[0]}{digits[:2]}:{digits[2:4] or '00'}"
+        return f"{match['day']}T{match['clock']}{offset}"
+
+    @cached_property
+    def byline(self) -> dict[str, str]:
+        """The labelled lines after the text: label (lower case, no colon) → value."""
+        lines = {}
+        for p in self.article.xpath(".//p[strong]"):
+            label = (p.xpath("normalize-space(strong[1])").get() or "").rstrip(": ").lower()
+            value = text_of(p, skip="strong")
+            if label and value and not p.xpath("ancestor::*[@id='news-bodyhtml']"):
+                lines.setdefault(label, value)
+        return lines
+
+    def author(self) -> str | None:
+        return next((self.byline[label] for label in AUTHOR_LABELS if label in self.byline), None)
+
+    def category(self) -> str | None:
+        section = self.sel.css('meta[property="article:section"]::attr(content)').get()
+        if section and section.strip():
+            return section.strip()
+        crumbs = self.sel.css('[itemtype*="BreadcrumbList"] [itemprop="name"]::text').getall()
+        return crumbs[-1].strip() if len(crumbs) > 2 else None
+
+    def cover(self) -> dict | None:
+        """The homeimg: the full-size file (#imgpreview, else the figure's own picture, a thumbnail
+        under /assets/ mapped to its file under /uploads/), with its figcaption."""
+        figure = self.article.xpath(".//figure[" + _classes("article") + "]")[:1]
+        preview = self.article.css("#imgpreview")[:1]
+        if not figure and not preview:
+            return None
+        img = (preview.css("img") or figure.css("img"))[:1]
+        if not img:
+            return None
+        url = self.absolute(img[0].attrib.get("src"))
+        if not url:
+            return None
+        parts = urlsplit(url)
+        if parts.path.startswith("/assets/"):  # NV_FILES_DIR thumbnail → NV_UPLOADS_DIR file
+            url = url.replace("/assets/", "/uploads/", 1)
+        caption = text_of((figure.css("figcaption") or preview.css("figcaption"))[:1] or None)
+        return {"url": url, "caption": caption}
+
+    def images(self) -> list[dict]:
+        found = [self.cover()]
+        captions = self.captions
+        for img in self.bodyhtml.css("img"):
+            caption = None
+            figcaption = img.xpath("ancestor::figure[1]/figcaption")[:1]
+            if figcaption:
+                caption = captions.get(figcaption[0].root)
+            else:
+                holder = img.xpath("ancestor::*[self::p or self::div][1]")[:1]
+                after = holder[0].xpath("following-sibling::*[1]")[:1] if holder else []
+                caption = captions.get(after[0].root) if after else None
+            image = self.image(img, caption)
+            if image and is_image_url(image["url"]) or image and "/uploads/" in image["url"]:
+                found.append(image)
+        return self.unique_images(found)
+
+    def comment_count(self) -> int | None:
+        for text in self.header_texts:
+            match = COMMENT_LABELS.search(text)
+            if match:
+                return self.count(match["n"])
+        area = self.sel.css("#idcomment")
+        if not area:
+            return None
+        return len(area.css("#showcomment li.media, ul.comment-list li.media"))
+
+    def view_count(self) -> int | None:
+        for text in self.header_texts:
+            match = VIEW_LABELS.search(text)
+            if match:
+                return self.count(match["n"])
+        return None
 
 
 class NukeVietSpider(NewsSpider):
+    """Walks the news module's main list page by page (or its categories where the main page
+    has no pages) from the entry's `news` URL, and reads each article's detail page."""
+
     name = "nukeviet"
     cms = "nukeviet"
     article_page = NukeVietArticle
 
-    def start_urls_of_site(self):
-        return [self.site.news or self.origin + "/"]
+    @property
+    def news(self) -> str:
+        return self.site.news or self.origin + "/index.php?nv=news"
 
-    def article_links(self, response):
-        return ()
+    @cached_property
+    def module(self) -> str:
+        """The news module's name in URLs: the last segment of the entry's news listing."""
+        segments = _segments(self.news)
+        return segments[-1] if segments and not PAGE_SEGMENT.match(segments[-1]) else "news"
+
+    def start_urls_of_site(self) -> list[str]:
+        return [self.news]
+
+    def read_article(self, response: TextResponse) -> dict:
+        page = self.article_page(response.url, response.selector)
+        page.module = self.module
+        return page.fields()
+
+    def _hrefs(self, response: TextResponse) -> list[str]:
+        return [absolute(response.url, h) or "" for h in response.xpath(LINKS_OUTSIDE_BLOCKS).getall()]
+
+    def article_links(self, response: TextResponse) -> Iterable[str]:
+        return [url for url in self._hrefs(response) if article_id(url, self.module) is not None]
+
+    def next_pages(self, response: TextResponse) -> Iterable[str]:
+        """The pages of this listing: rel=next, then the pager's page-N links, in page order."""
+        here = _under_module(response.url, self.module) or []
+        base = [s for s in here if not PAGE_SEGMENT.match(s)]
+        links = [*response.css('link[rel="next"]::attr(href)').getall(),
+                 *response.css(".pagination a::attr(href), .generate_page a::attr(href)").getall()]
+        pages = []
+        for link in links:
+            url = absolute(response.url, link)
+            rest = _under_module(url, self.module) if url else None
+            if rest and PAGE_SEGMENT.match(rest[-1]) and rest[:-1] == base:
+                pages.append((int(PAGE_SEGMENT.match(rest[-1])["n"]), url))
+        return [url for _, url in sorted(set(pages))]
+
+    def section_links(self, response: TextResponse) -> Iterable[str]:
+        """Category listings, walked only from a main page that has no pages of its own (it shows
+        categories side by side): a paged main list already holds every article."""
+        if _under_module(response.url, self.module) != [] or self.next_pages(response):
+            return ()
+        return [url for url in self._hrefs(response)
+                if is_listing(url, self.module) and _under_module(url, self.module)
+                and not PAGE_SEGMENT.match(_under_module(url, self.module)[-1])]
+
+    def follow_redirect(self, response: Response):
+        """A 301 to the main category's path is followed; one to another site or to a file is an
+        external-link article: not an item, and not asked again."""
+        location = response.headers.get("Location", b"").decode("latin-1")
+        target = absolute(response.url, location)
+        if target and (not self.on_site(target) or urlsplit(target).path.lower().endswith(NOT_PAGES)):
+            self.links.dead.add(response.url)
+            self.count_skip("external_link", response.url, target)
+            return
+        yield from super().follow_redirect(response)
