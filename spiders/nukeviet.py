@@ -79,8 +79,11 @@ PUBLTIME = re.compile(r"(?:[^\W\d][^\d\n]{0,24}?\s-\s*)?\d{1,2}/\d{1,2}/\d{4}(?:
 BROKEN_ISO = re.compile(r"^(?P<day>\d{4}-\d{2}-\d{2})(?P<zone>[+-]\d{2}(?::?\d{2})?|[A-Z]{2,5}|T)(?P<clock>\d{2}:\d{2}:\d{2})$")
 # Labels of the p.h5 lines after the text ({LANG.author} in the languages NukeViet ships).
 AUTHOR_LABELS = ("tác giả", "author", "auteur", "автор", "автор(ы)")
-COMMENT_LABELS = re.compile(r"(Phản hồi|Bình luận|Comments?)\s*:?\s*(?P<n>[\d.,]+)", re.IGNORECASE)
-VIEW_LABELS = re.compile(r"(Đã xem|Lượt xem|Xem|Views?|Hits?)\s*:?\s*(?P<n>[\d.,]+)", re.IGNORECASE)
+COMMENT_LABELS = re.compile(r"(Phản hồi|Bình luận|Comments?)\s*:\s*(?P<n>\d[\d.,]*)", re.IGNORECASE)
+VIEW_LABELS = re.compile(r"(Đã xem|Lượt xem|Views?|Hits?)\s*:\s*(?P<n>\d[\d.,]*)", re.IGNORECASE)
+# Every page names its module in the head's script: nv_module_name="news".
+MODULE_NAME = re.compile(r"""nv_module_name\s*=\s*["']([\w-]+)["']""")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 
 
 def _segments(url: str) -> list[str]:
@@ -92,6 +95,33 @@ def _segments(url: str) -> list[str]:
     if "nv" in query:
         segments = [query["nv"], *[s for s in query.get("op", "").split("/") if s]]
     return segments
+
+
+def module_in(url: str) -> str | None:
+    """The module a URL names: `nv=` of the query form, else the first path segment after
+    index.php and the language code (`/index.php/vi/news/cat/` → news); None for the home page."""
+    query = dict(parse_qsl(urlsplit(url).query))
+    if "nv" in query:
+        return query["nv"] or None
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if segments and segments[0].lower() == "index.php":
+        segments = segments[1:]
+    if segments and LANGUAGE_CODE.match(segments[0]) and len(segments) > 1:
+        segments = segments[1:]
+    return segments[0] if segments and not PAGE_SEGMENT.match(segments[0]) else None
+
+
+def language_in(url: str, module: str) -> str | None:
+    """The language code a URL carries (`language=vi`, or `/vi/` before the module), else None."""
+    query = dict(parse_qsl(urlsplit(url).query))
+    if "language" in query:
+        return query["language"]
+    segments = _segments(url)
+    if module in segments:
+        before = segments[:segments.index(module)]
+        if before and LANGUAGE_CODE.match(before[-1]):
+            return before[-1]
+    return None
 
 
 def _under_module(url: str, module: str) -> list[str] | None:
@@ -334,9 +364,25 @@ class NukeVietSpider(NewsSpider):
 
     @cached_property
     def module(self) -> str:
-        """The news module's name in URLs: the last segment of the entry's news listing."""
-        segments = _segments(self.news)
-        return segments[-1] if segments and not PAGE_SEGMENT.match(segments[-1]) else "news"
+        """The news module's name in URLs ('news', or what the site renamed it to, e.g. 'tin-tuc'):
+        the one the entry's news URL names, else the one the first listing page names."""
+        return module_in(self.news) or "news"
+
+    @cached_property
+    def language_code(self) -> str | None:
+        """The language code of the entry's listing: links in another language are not the site's."""
+        return language_in(self.news, self.module)
+
+    def ours(self, url: str) -> bool:
+        code = language_in(url, self.module)
+        return code is None or self.language_code is None or code == self.language_code
+
+    def parse_listing(self, response: Response):
+        if isinstance(response, TextResponse) and module_in(self.news) is None:
+            named = MODULE_NAME.search(response.text)
+            if named and named[1] not in ("home", "page", "users", "contact", "about", "seek"):
+                self.module = named[1]  # the home page is the news module's main page
+        yield from super().parse_listing(response)
 
     def start_urls_of_site(self) -> list[str]:
         return [self.news]
@@ -350,7 +396,7 @@ class NukeVietSpider(NewsSpider):
         return [absolute(response.url, h) or "" for h in response.xpath(LINKS_OUTSIDE_BLOCKS).getall()]
 
     def article_links(self, response: TextResponse) -> Iterable[str]:
-        return [url for url in self._hrefs(response) if article_id(url, self.module) is not None]
+        return [url for url in self._hrefs(response) if article_id(url, self.module) is not None and self.ours(url)]
 
     def next_pages(self, response: TextResponse) -> Iterable[str]:
         """The pages of this listing: rel=next, then the pager's page-N links, in page order."""
@@ -362,17 +408,18 @@ class NukeVietSpider(NewsSpider):
         for link in links:
             url = absolute(response.url, link)
             rest = _under_module(url, self.module) if url else None
-            if rest and PAGE_SEGMENT.match(rest[-1]) and rest[:-1] == base:
+            if rest and PAGE_SEGMENT.match(rest[-1]) and rest[:-1] == base and self.ours(url):
                 pages.append((int(PAGE_SEGMENT.match(rest[-1])["n"]), url))
         return [url for _, url in sorted(set(pages))]
 
     def section_links(self, response: TextResponse) -> Iterable[str]:
         """Category listings, walked only from a main page that has no pages of its own (it shows
         categories side by side): a paged main list already holds every article."""
-        if _under_module(response.url, self.module) != [] or self.next_pages(response):
+        main = _under_module(response.url, self.module) == [] or response.url.rstrip("/") == self.news.rstrip("/")
+        if not main or self.next_pages(response):
             return ()
         return [url for url in self._hrefs(response)
-                if is_listing(url, self.module) and _under_module(url, self.module)
+                if is_listing(url, self.module) and _under_module(url, self.module) and self.ours(url)
                 and not PAGE_SEGMENT.match(_under_module(url, self.module)[-1])]
 
     def follow_redirect(self, response: Response):

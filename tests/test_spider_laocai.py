@@ -385,6 +385,39 @@ def test_a_main_page_of_categories_side_by_side_walks_the_categories():
     assert list(spider.section_links(category)) == []
 
 
+def test_a_renamed_module_and_an_entry_pointing_at_a_category():
+    """Sites rename the module ('tin-tuc'); an entry may name a category listing: the module is
+    the segment after index.php and the language, not the entry's last segment."""
+    spider = other_site("https://tv.example.vn/index.php/vi/tin-tuc/hoat-dong/")
+    assert spider.module == "tin-tuc" and spider.language_code == "vi"
+    assert article_id("https://tv.example.vn/index.php/vi/tin-tuc/hoat-dong/gio-ke-chuyen-641.html", "tin-tuc") == 641
+    assert other_site("https://tv.example.vn/tin-tuc/").module == "tin-tuc"
+
+
+def test_links_in_another_language_are_not_the_sites():
+    spider = other_site("https://tv.example.vn/index.php/vi/news/")
+    body = ('<div class="news_column"><h3><a href="/index.php/vi/news/hoat-dong/ke-chuyen-641.html">vi</a></h3>'
+            '<h3><a href="/index.php/en/news/activities/storytelling-12.html">en</a></h3>'
+            '<ul class="pagination"><li><a href="/index.php/vi/news/page-2/">2</a></li>'
+            '<li><a href="/index.php/en/news/page-2/">2</a></li></ul></div>')
+    response = HtmlResponse("https://tv.example.vn/index.php/vi/news/", body=body.encode(), encoding="utf-8")
+    assert spider.article_links(response) == ["https://tv.example.vn/index.php/vi/news/hoat-dong/ke-chuyen-641.html"]
+    assert spider.next_pages(response) == ["https://tv.example.vn/index.php/vi/news/page-2/"]
+
+
+def test_a_home_page_that_is_the_news_main_page_names_its_module():
+    """An entry whose news page is the home page: the module is the one the page's script names."""
+    spider = other_site("https://tv.example.vn/")
+    html = html_of(NEWS).replace("/index.php/vi/news/", "/vi/tin-tuc/").replace('nv_module_name="news"',
+                                                                                'nv_module_name="tin-tuc"')
+    response = HtmlResponse("https://tv.example.vn/", body=html.encode(), encoding="utf-8",
+                            request=Request("https://tv.example.vn/"))
+    requests = list(spider.parse_listing(response))
+    assert spider.module == "tin-tuc"
+    assert len([r for r in requests if r.callback == spider.parse_article]) == 15
+    assert [r.url for r in requests if r.callback == spider.parse_listing] == ["https://tv.example.vn/vi/tin-tuc/page-2/"]
+
+
 # -- real crawls over loopback ----------------------------------------------------------------------
 
 
