@@ -22,8 +22,8 @@ URLs (modules/news, nv_url_rewrite)
 
 Listings (themes/*/modules/news/viewcat_*.tpl)
   Each template links every entry by its detail URL (title, picture); pages follow in
-  `{GENERATE_PAGE}`: `ul.pagination` (4.4+) or `.generate_page` (4.3) with `page-N` links, and
-  `<link rel="next">` in the head. Article links are the detail-shaped links of the page outside
+  `{GENERATE_PAGE}` (nv_alias_page: `<base>/page-N` links with rel="next"/"prev", in a list whose
+  class the theme configures, `ul.pagination` by default, `.generate_page` in 4.3). Article links are the detail-shaped links of the page outside
   the core's blocks (`ul.block_tophits` 'Tin xem nhiều', `ul.block_news`, `ul.block_groups`,
   `#topnews`, the comment lists), which link articles of any age and sometimes a removed one.
   A main page that shows categories side by side (viewcat_main_*, viewcat_two_column) has no
@@ -399,11 +399,11 @@ class NukeVietSpider(NewsSpider):
         return [url for url in self._hrefs(response) if article_id(url, self.module) is not None and self.ours(url)]
 
     def next_pages(self, response: TextResponse) -> Iterable[str]:
-        """The pages of this listing: rel=next, then the pager's page-N links, in page order."""
+        """The pages of this listing, in page order: the pager's `<base>/page-N` links (nv_alias_page;
+        its list's class is the theme's, so any link of that shape counts) and `<link rel=next>`."""
         here = _under_module(response.url, self.module) or []
         base = [s for s in here if not PAGE_SEGMENT.match(s)]
-        links = [*response.css('link[rel="next"]::attr(href)').getall(),
-                 *response.css(".pagination a::attr(href), .generate_page a::attr(href)").getall()]
+        links = [*response.css('link[rel="next"]::attr(href)').getall(), *self._hrefs(response)]
         pages = []
         for link in links:
             url = absolute(response.url, link)

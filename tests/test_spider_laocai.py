@@ -385,6 +385,19 @@ def test_a_main_page_of_categories_side_by_side_walks_the_categories():
     assert list(spider.section_links(category)) == []
 
 
+def test_a_pager_in_the_themes_own_markup_is_followed():
+    """The pager's list class is a theme setting: page-N links of this listing count wherever they are."""
+    html = html_of(NEWS).replace('<ul class="pagination">', '<ol class="phan-trang">').replace(
+        '<link rel="next" href="https://thuvientinhlaocai.vn/index.php/vi/news/page-2/">', "")
+    assert "pagination" not in html and 'rel="next" href="https' not in html
+    spider = site_spider(SITE)
+    response = HtmlResponse(NEWS, body=html.encode(), encoding="utf-8")
+    assert spider.next_pages(response) == PAGES[1:]
+    # a category's pages are not the main list's, and the main list's are not a category's
+    category = HtmlResponse(f"{NEWS}thu-vien-co-so/", body=html.encode(), encoding="utf-8")
+    assert spider.next_pages(category) == []
+
+
 def test_a_renamed_module_and_an_entry_pointing_at_a_category():
     """Sites rename the module ('tin-tuc'); an entry may name a category listing: the module is
     the segment after index.php and the language, not the entry's last segment."""
