@@ -154,6 +154,13 @@ def is_listing(url: str, module: str) -> bool:
                               and "." not in rest[0])
 
 
+def _only_italic(element) -> bool:
+    """An element whose whole text is italic (<em>, <i>): a caption line under a picture."""
+    italic = " ".join(t.strip() for t in element.xpath(".//*[self::em or self::i]//text()").getall() if t.strip())
+    whole = " ".join(t.strip() for t in element.xpath(".//text()").getall() if t.strip())
+    return bool(whole) and italic == whole
+
+
 def _classes(*names: str) -> str:
     return " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {n} ')" for n in names)
 
@@ -216,30 +223,31 @@ class NukeVietArticle(ArticlePage):
         return text_of(found[0]) if found else None
 
     @cached_property
-    def captions(self) -> dict[object, str]:
-        """Caption elements of the text's pictures → caption text: a <figcaption>, or the centred
-        italic line right under the paragraph that holds the picture (CKEditor's plain way)."""
+    def captions(self) -> dict[object, tuple[object, str]]:
+        """The text's pictures → (caption element, caption): a <figcaption>; else, as editors
+        write them in CKEditor, an italic line alone in the picture's own paragraph or in the
+        paragraph right under it, or the row under the picture's row in a table."""
         found = {}
         for img in self.bodyhtml.css("img"):
-            figcaption = img.xpath("ancestor::figure[1]/figcaption")[:1]
-            if figcaption:
-                found[figcaption[0].root] = text_of(figcaption[0])
-                continue
-            holder = img.xpath("ancestor::*[self::p or self::div][1]")[:1]
-            if not holder or holder[0].root is self.bodyhtml[0].root:
-                continue
-            after = holder[0].xpath("following-sibling::*[1]")[:1]
-            if not after or after[0].xpath(".//img") or after[0].root.tag not in ("p", "div"):
-                continue
-            italic = after[0].xpath("normalize-space(.//*[self::em or self::i])").get()
-            if italic and italic == after[0].xpath("normalize-space(.)").get():
-                found[after[0].root] = text_of(after[0])
+            caption = img.xpath("ancestor::figure[1]/figcaption")[:1]
+            holder = img.xpath("ancestor::*[self::p or self::div or self::tr][1]")[:1]
+            if not caption and holder and holder[0].root is not self.bodyhtml[0].root:
+                after = holder[0].xpath("following-sibling::*[1]")[:1]
+                if holder[0].root.tag == "tr":
+                    caption = [row for row in after if not row.xpath(".//img") and text_of(row)]
+                elif _only_italic(holder[0]):
+                    caption = holder[:1]
+                elif after and after[0].root.tag in ("p", "div") and not after[0].xpath(".//img") \
+                        and _only_italic(after[0]):
+                    caption = after[:1]
+            if caption and text_of(caption[0]):
+                found[img.root] = (caption[0].root, text_of(caption[0]))
         return found
 
     def body(self) -> str | None:
         if not self.bodyhtml:
             return None
-        for element in self.captions:
+        for element, _ in self.captions.values():
             element.set("data-nv-caption", "")
         return join_paragraphs(paragraphs(self.bodyhtml, skip="[data-nv-caption]"))
 
@@ -319,14 +327,7 @@ class NukeVietArticle(ArticlePage):
         found = [self.cover()]
         captions = self.captions
         for img in self.bodyhtml.css("img"):
-            caption = None
-            figcaption = img.xpath("ancestor::figure[1]/figcaption")[:1]
-            if figcaption:
-                caption = captions.get(figcaption[0].root)
-            else:
-                holder = img.xpath("ancestor::*[self::p or self::div][1]")[:1]
-                after = holder[0].xpath("following-sibling::*[1]")[:1] if holder else []
-                caption = captions.get(after[0].root) if after else None
+            caption = captions.get(img.root, (None, None))[1]
             image = self.image(img, caption)
             if image and is_image_url(image["url"]) or image and "/uploads/" in image["url"]:
                 found.append(image)

@@ -205,6 +205,26 @@ def test_caption_lines_under_pictures_are_captions_not_body():
     assert item == {**item, **{k: v for k, v in by_url(url).items() if k != "published_at"}}
 
 
+CAPTION_SHAPES = """<p>Đoạn một.</p>
+<p style="text-align:center"><img src="/uploads/news/a.jpg" alt="alt không phải chú thích"/><br/><em>Chú thích trong đoạn</em></p>
+<figure class="image"><img src="/uploads/news/b.jpg"/><figcaption>Chú thích figcaption</figcaption></figure>
+<table class="image"><tr><td><img src="/uploads/news/c.jpg"/></td></tr><tr><td>Chú thích hàng dưới</td></tr></table>
+<p><img src="/uploads/news/d.jpg"/></p>
+<p><em>Một câu in nghiêng</em> và chữ thường: đoạn văn, không phải chú thích.</p>
+<p>Đoạn cuối.</p>"""
+
+
+def test_caption_shapes_editors_write():
+    html = re.sub(r'(<div id="news-bodyhtml" class="bodytext margin-bottom-lg">).*?(</div>\s*<div class="margin-bottom-lg">)',
+                  lambda m: m[1] + CAPTION_SHAPES + m[2], html_of(MAIN_473), count=1, flags=re.S)
+    page = NukeVietArticle.from_html(MAIN_473, html)
+    assert page.body() == ("Đoạn một.\n\nMột câu in nghiêng và chữ thường: đoạn văn, không phải chú thích."
+                           "\n\nĐoạn cuối.")
+    assert [(i["url"].rsplit("/", 1)[-1], i["caption"]) for i in page.images()[1:]] == [
+        ("a.jpg", "Chú thích trong đoạn"), ("b.jpg", "Chú thích figcaption"), ("c.jpg", "Chú thích hàng dưới"),
+        ("d.jpg", None)]
+
+
 def test_comments_count_replies_and_view_count_is_only_what_the_page_prints():
     response = saved_response(SITE, MAIN_473)
     assert len(response.css("#showcomment li.media")) == 4  # three comments, one reply nested
