@@ -71,8 +71,6 @@ ARTICLE_SEGMENT = re.compile(r"^(?P<alias>[^/]+)-(?P<id>\d+)(?:\.html?|\.php|/)?
 PAGE_SEGMENT = re.compile(r"^page-(?P<n>\d+)/?$")
 # Core blocks that link articles of any age on every page (sidebars), and comment lists.
 BLOCKS = ("block_tophits", "block_news", "block_groups", "block_headline", "comment-list")
-_IN_BLOCK = " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {c} ')" for c in BLOCKS)
-LINKS_OUTSIDE_BLOCKS = f"//a[@href][not(ancestor::*[{_IN_BLOCK} or @id='topnews'])]/@href"
 # nv_date('l - d/m/Y H:i'): a weekday, a dash, the day and the clock ('Thứ hai - 05/06/2023 14:30').
 PUBLTIME = re.compile(r"(?:[^\W\d][^\d\n]{0,24}?\s-\s*)?\d{1,2}/\d{1,2}/\d{4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 # date('Y-m-dTH:i:s'): 'T' is the zone abbreviation ('+07', 'ICT'), not a separator.
@@ -84,6 +82,14 @@ VIEW_LABELS = re.compile(r"(Đã xem|Lượt xem|Views?|Hits?)\s*:\s*(?P<n>\d[\d
 # Every page names its module in the head's script: nv_module_name="news".
 MODULE_NAME = re.compile(r"""nv_module_name\s*=\s*["']([\w-]+)["']""")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+
+
+def _classes(*names: str) -> str:
+    """XPath test: the element has one of these classes."""
+    return " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {n} ')" for n in names)
+
+
+LINKS_OUTSIDE_BLOCKS = f"//a[@href][not(ancestor::*[{_classes(*BLOCKS)} or @id='topnews'])]/@href"
 
 
 def _segments(url: str) -> list[str]:
@@ -129,7 +135,7 @@ def _under_module(url: str, module: str) -> list[str] | None:
     segments = _segments(url)
     if module not in segments:
         return None
-    return segments[len(segments) - segments[::-1].index(module):]
+    return segments[segments.index(module) + 1:]  # the first: a category may share the module's name
 
 
 def article_id(url: str | None, module: str) -> int | None:
@@ -159,10 +165,6 @@ def _only_italic(element) -> bool:
     italic = " ".join(t.strip() for t in element.xpath(".//*[self::em or self::i]//text()").getall() if t.strip())
     whole = " ".join(t.strip() for t in element.xpath(".//text()").getall() if t.strip())
     return bool(whole) and italic == whole
-
-
-def _classes(*names: str) -> str:
-    return " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {n} ')" for n in names)
 
 
 class NukeVietArticle(ArticlePage):

@@ -425,6 +425,9 @@ def test_a_renamed_module_and_an_entry_pointing_at_a_category():
     assert spider.module == "tin-tuc" and spider.language_code == "vi"
     assert article_id("https://tv.example.vn/index.php/vi/tin-tuc/hoat-dong/gio-ke-chuyen-641.html", "tin-tuc") == 641
     assert other_site("https://tv.example.vn/tin-tuc/").module == "tin-tuc"
+    # a category named like the module ('Tin tức' under the module tin-tuc)
+    assert article_id("https://tv.example.vn/tin-tuc/tin-tuc/le-ra-mat-12.html", "tin-tuc") == 12
+    assert is_listing("https://tv.example.vn/tin-tuc/tin-tuc/page-2/", "tin-tuc")
 
 
 def test_links_in_another_language_are_not_the_sites():
