@@ -331,7 +331,8 @@ class NukeVietArticle(ArticlePage):
         for img in self.bodyhtml.css("img"):
             caption = captions.get(img.root, (None, None))[1]
             image = self.image(img, caption)
-            if image and is_image_url(image["url"]) or image and "/uploads/" in image["url"]:
+            # a picture file, or one served from the site's uploads (no smileys or tracking pixels)
+            if image and (is_image_url(image["url"]) or "/uploads/" in image["url"]):
                 found.append(image)
         return self.unique_images(found)
 
