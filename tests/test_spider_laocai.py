@@ -337,6 +337,21 @@ def test_another_theme_around_the_same_core_output_gives_the_same_item(number):
     assert not differences(item_of(url, html), by_url(url), ZONE)
 
 
+def test_a_site_with_comments_and_the_summary_switched_off():
+    """Comments off (no comment panel, no 'Phản hồi'), showhometext off: null comment count, no lead,
+    the same text."""
+    html = re.sub(r'<span class="h5 text-muted hitscm">.*?Phản hồi: \d+</span>', "", html_of(MAIN_473), flags=re.S)
+    html = re.sub(r'<div class="news_column panel panel-default">\s*<div class="panel-body">\s*<div id="idcomment".*?'
+                  r'(?=<div class="news_column panel panel-default">|<div class="col-sm-6)', "", html, flags=re.S)
+    html = re.sub(r'<div class="hometext m-bottom" itemprop="description">.*?</div>', "", html, flags=re.S)
+    assert "idcomment" not in html and "Phản hồi" not in html and "hometext" not in html
+    item = item_of(MAIN_473, html)
+    expected = by_url(MAIN_473)
+    assert item["comment_count"] is None and item["lead"] is None
+    assert (item["body"], item["images"], item["published_at"]) == (expected["body"], expected["images"],
+                                                                    expected["published_at"])
+
+
 def test_nukeviet_43_detail_markup_gives_the_same_item():
     """4.3's detail.tpl: no microdata, the full-size cover inside the figure as #imgpreview."""
     url = MAIN_473
