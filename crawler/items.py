@@ -40,6 +40,9 @@ class ArticleItem(scrapy.Item):
     crawled_at = scrapy.Field()
     #: not in the output: every canonical URL that led to the article (for incremental runs)
     aliases = scrapy.Field()
+    #: not in the output: the page's machine publication moment (ISO 8601), which times a printed
+    #: day that prints no time (pipelines.dates); removed there
+    published_moment = scrapy.Field()
 
 
 
