@@ -410,6 +410,7 @@ class WordPressSpider(NewsSpider):
     def start_api(self, listing: TextResponse, root: str):
         """From the news listing to the API: nothing asked when the listing shows nothing new."""
         links = list(self._links(listing, self.article_links(listing)))
+        self.inc_stat("listing/article_links", len(links))
         new = [u for u in links if not self.seen_before(u)]
         if links and not new and self.is_incremental and not getattr(self, "resume_walk", False):
             self.inc_stat("incremental/listings_stopped")
