@@ -50,6 +50,7 @@ from __future__ import annotations
 import json
 import re
 from html import unescape
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -99,6 +100,12 @@ def api_url(root: str, route: str, params: dict[str, Any]) -> str:
         path = parts.path.rstrip("/") + "/" + route.strip("/")
     query.update({k: str(v) for k, v in params.items() if v is not None})
     return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query, safe="/,"), ""))
+
+
+def _stem(url: str) -> str:
+    """An upload's name without WordPress's size suffixes (-1024x683, -scaled)."""
+    path = urlsplit(url).path
+    return re.sub(r"-scaled(?=\.[a-z0-9]+$)", "", RESIZED.sub("", path), flags=re.I).lower()
 
 
 def html_text(fragment: str | None) -> str | None:
@@ -300,13 +307,26 @@ class WordPressArticle(ArticlePage):
         url = url or img.attrib.get("data-src") or img.attrib.get("data-lazy-src") or img.attrib.get("src")
         if not url or url.startswith("data:"):
             return None
-        return {"url": self.absolute(url), "caption": caption}
+        url = self.absolute(url)
+        # a copy resized from a big upload ("-scaled" original): the original the page names
+        # elsewhere (og:image, the JSON-LD ImageObject) where it is the same picture
+        if RESIZED.search(urlsplit(url).path):
+            url = self.originals.get(_stem(url), url)
+        return {"url": url, "caption": caption}
+
+    @cached_property
+    def originals(self) -> dict[str, str]:
+        """Full-size files the page's metadata names (og:image, JSON-LD contentUrl), by stem."""
+        urls = self.sel.css('meta[property="og:image"]::attr(content), meta[property="og:image:url"]::attr(content)').getall()
+        for script in self.sel.css('script[type="application/ld+json"]::text').getall():
+            urls += re.findall(r'"contentUrl"\s*:\s*"([^"]+)"', script)
+        return {_stem(u): u for u in (self.absolute(u.replace("\\/", "/")) for u in urls) if u}
 
     def comment_count(self):
         if self.api:
             return self.api.comment_count()
-        listed = len(self.sel.css(".comment-list li.comment, .commentlist li.comment, "
-                                  "ol.comment-list > li, .comment-list li.pingback"))
+        listed = len(self.sel.css("#comments li.comment, .comments-area li.comment, .comment-list li.comment, "
+                                  ".commentlist li.comment, #comments li.pingback, #comments li.trackback"))
         if listed:
             return listed
         return 0 if self.sel.css("#respond, #commentform, .comment-respond") else None
