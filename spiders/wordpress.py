@@ -198,19 +198,32 @@ class WordPressArticle(ArticlePage):
 
     @property
     def content(self) -> SelectorList:
-        found = select(self.article, ".entry-content, .post-content .entry, .post-entry, .entry")
-        return found[:1] if found else SelectorList([])
+        for css in (".entry-content", ".post-content", ".post-entry", "[itemprop='articleBody']"):
+            found = select(self.article, css)
+            if found:
+                return found[:1]
+        return SelectorList([])
 
     def url(self) -> str:
         if self.api and self.api.link():
             return self.absolute(self.api.link()) or self.page_url
         named = super().url()
-        # a canonical that names the home page or a listing is not this article's address
-        path = urlsplit(named).path
-        if path.strip("/") == "" or NOT_ARTICLE.search(path + ("?" + urlsplit(named).query if urlsplit(named).query else "")):
-            shortlink = self.sel.css('link[rel="shortlink"]::attr(href)').get()
-            return self.page_url if not shortlink else self.page_url
-        return named
+        return named if self.names_this_post(named) else self.page_url
+
+    def names_this_post(self, url: str) -> bool:
+        """A canonical a post page may carry: not the home page, a language's root (/kz/), a
+        listing or feed, nor a page above the one fetched."""
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if not segments and not parts.query:
+            return False
+        if len(segments) == 1 and re.fullmatch(r"[a-z]{2,3}(?:[-_][a-z]{2,4})?", segments[0], re.I):
+            return False
+        if NOT_ARTICLE.search(parts.path + ("?" + parts.query if parts.query else "")):
+            return False
+        here = urlsplit(self.page_url).path
+        return not (parts.path != here and here.startswith(parts.path.rstrip("/") + "/")
+                    and urlsplit(self.page_url).query == "")
 
     # -- fields -------------------------------------------------------------------------------
 
