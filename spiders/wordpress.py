@@ -180,8 +180,12 @@ class WordPressArticle(ArticlePage):
     """A single post page, read by core's classes; the API's post (where there is one) first for
     what the page prints through the theme."""
 
-    scope = ("article.post, article.type-post, article.hentry, div.hentry, div.type-post, "
-             "article[id^='post-'], main article")
+    scope = "article.post, article.type-post, article.hentry, div.hentry, div.type-post, article[id^='post-']"
+
+    @cached_property
+    def article(self) -> SelectorList:
+        """The post's element (classic themes); a block theme has none: its <main>, else the page."""
+        return self.sel.css(self.scope)[:1] or self.sel.css("main")[:1] or SelectorList([self.sel])
 
     def __init__(self, url: str, selector: Selector, post: dict[str, Any] | None = None,
                  category_id: int | None = None):
@@ -198,7 +202,7 @@ class WordPressArticle(ArticlePage):
 
     @property
     def content(self) -> SelectorList:
-        for css in (".entry-content", ".post-content", ".post-entry", "[itemprop='articleBody']"):
+        for css in (".entry-content", ".wp-block-post-content", ".post-content", ".post-entry", "[itemprop='articleBody']"):
             found = select(self.article, css)
             if found:
                 return found[:1]
@@ -230,7 +234,7 @@ class WordPressArticle(ArticlePage):
     def title(self):
         if self.api and self.api.title():
             return self.api.title()
-        return (first_text(self.article, ".entry-title, .post-title")
+        return (first_text(self.article, ".entry-title, .wp-block-post-title, .post-title")
                 or self.sel.css('meta[property="og:title"]::attr(content)').get())
 
     def body(self):
@@ -242,7 +246,8 @@ class WordPressArticle(ArticlePage):
     def date_raw(self):
         printed = first_text(self.article, "time.entry-date.published, .entry-meta .published, "
                                            ".posted-on .published, time.published, .posted-on time:not(.updated), "
-                                           "time.entry-date:not(.updated), .entry-date:not(.updated)")
+                                           "time.entry-date:not(.updated), .entry-date:not(.updated), "
+                                           ".wp-block-post-date time, .post-date .meta-text, .post-date")
         if printed:
             return printed
         if self.api and self.api.local_date():
@@ -262,10 +267,12 @@ class WordPressArticle(ArticlePage):
             found = re.search(r'"datePublished"\s*:\s*"([^"]+)"', script)
             if found:
                 return found.group(1)
-        return self.article.css("time.published::attr(datetime), time.entry-date:not(.updated)::attr(datetime)").get()
+        return self.article.css("time.published::attr(datetime), time.entry-date:not(.updated)::attr(datetime), "
+                                ".wp-block-post-date time::attr(datetime)").get()
 
     def author(self):
-        printed = first_text(self.article, 'a[rel="author"], .author.vcard .fn, .author-name, .byline .author')
+        printed = first_text(self.article, 'a[rel="author"], .author.vcard .fn, .author-name, .byline .author, '
+                                                '.wp-block-post-author-name, .wp-block-post-author__name')
         if printed:
             return printed
         return self.api.author() if self.api else None
@@ -273,7 +280,7 @@ class WordPressArticle(ArticlePage):
     def category(self):
         if self.api and self.api.category(self.category_id):
             return self.api.category(self.category_id)
-        return first_text(self.article, 'a[rel~="category"], .cat-links a')
+        return first_text(self.article, 'a[rel~="category"], .cat-links a, .wp-block-post-terms.taxonomy-category a')
 
     def images(self):
         found: list[Image | None] = []
@@ -380,7 +387,8 @@ class WordPressSpider(NewsSpider):
         scope = response.css("main, #main, #primary, #content, .site-main") or response
         links = scope[0].css("article.post .entry-title a::attr(href), article.type-post .entry-title a::attr(href), "
                              ".hentry .entry-title a::attr(href), article[id^='post-'] .entry-title a::attr(href), "
-                             ".hentry a[rel='bookmark']::attr(href), article.post h2 a::attr(href)").getall()
+                             ".hentry a[rel='bookmark']::attr(href), article.post h2 a::attr(href), "
+                             "li.wp-block-post .wp-block-post-title a::attr(href)").getall()
         return [link for link in links if not NOT_ARTICLE.search(link)]
 
     def next_pages(self, response):
@@ -388,6 +396,7 @@ class WordPressSpider(NewsSpider):
             return ()
         return response.css("a.next.page-numbers::attr(href), .navigation .nav-previous a::attr(href), "
                             ".nav-links a.next::attr(href), link[rel='next']::attr(href), "
+                            "a.wp-block-query-pagination-next::attr(href), "
                             "a[rel='next']:not(.post-navigation a)::attr(href)").getall()
 
     def section_links(self, response):
@@ -458,7 +467,10 @@ class WordPressSpider(NewsSpider):
         if json_term:
             ids.append(json_term.group(1))
         slug = self.category_slug(listing.url)
-        if ids and slug is not None:
+        cat = dict(parse_qsl(urlsplit(listing.url).query)).get("cat", "")
+        if cat.isdigit():  # plain permalinks: /?cat=ID
+            self.category_id = int(cat)
+        elif ids and slug is not None:
             self.category_id = int(ids[-1])
         if slug is not None and self.category_id is None:
             yield scrapy.Request(api_url(root, "wp/v2/categories", {"slug": slug, "_fields": "id,slug,name"}),
@@ -536,7 +548,12 @@ class WordPressSpider(NewsSpider):
         lang = post.get("lang")
         if not isinstance(lang, str) or not lang:
             return True
-        return lang.lower() in {self.language, (context.get("lang") or "").lower()}
+        wanted = {self.language, (context.get("lang") or "").lower()}
+        if not context.get("lang"):
+            # no language switcher on the listing: Polylang's language directory is its slug (/kz/…)
+            first = next((s for s in urlsplit(self.site.news or "").path.split("/") if s), "")
+            wanted.add(first.lower())
+        return lang.lower() in wanted
 
     def api_refused(self, response: Response, data: Any):
         """An API that is off, absent or not JSON: the listing pages instead."""

@@ -353,3 +353,44 @@ def test_another_theme_without_seo_plugin_or_api_reads_the_time_element(expected
     response = HtmlResponse(expected["url"], body=html.encode(), headers={"Content-Type": "text/html; charset=utf-8"})
     (item,) = OfflineRun(SITE, CRAWLED_AT).items_of(response)
     assert not differences(item, expected, TZ)
+
+
+def block_theme(url: str) -> str:
+    """The same post in a block theme (Twenty Twenty-Four): no article element, core blocks'
+    classes (wp-block-post-title, -post-date, -post-author-name, -post-terms, -post-content)."""
+    page = saved_response(SITE, url)
+    post = post_of(url)
+    moment = datetime.fromisoformat(post["date_gmt"] + "+00:00").astimezone(
+        __import__("zoneinfo").ZoneInfo(TZ)).isoformat()
+    content = page.css(".entry-content").xpath("node()").getall()
+    thumb = page.css("img.wp-post-image").get() or ""
+    return f"""<!doctype html><html lang="kk">{page.css("head").get()}
+<body class="post-template-default single single-post postid-{post['id']} wp-embed-responsive">
+<div class="wp-site-blocks"><header class="wp-block-template-part"><nav class="wp-block-navigation">
+<a href="{ORIGIN}/kz/">Басты бет</a></nav></header>
+<main class="wp-block-group">
+<figure class="wp-block-post-featured-image">{thumb}</figure>
+<h1 class="wp-block-post-title">{page.css('h1.entry-title::text').get()}</h1>
+<div class="wp-block-group"><div class="wp-block-post-date"><time datetime="{moment}">{page.css(".entry-meta .published::text").get().strip()}</time></div>
+<div class="wp-block-post-author-name"><a href="{ORIGIN}/kz/author/x/" target="_self" class="wp-block-post-author-name__link">{page.css('a[rel="author"] ::text').get()}</a></div>
+<div class="taxonomy-category wp-block-post-terms"><a href="{ORIGIN}/kz/category/jana_kz/" rel="tag">{page.css('a[rel~="category"]::text').get()}</a></div></div>
+<div class="entry-content wp-block-post-content is-layout-constrained">{"".join(content)}</div>
+{page.css("#comments").get() or ""}
+</main></div></body></html>"""
+
+
+@pytest.mark.parametrize("expected", EXPECTED[1::6], ids=lambda e: e["title"][:30])
+def test_same_post_in_a_block_theme_gives_the_same_item(expected):
+    html = block_theme(expected["url"])
+    assert "<article" not in html.split("<body", 1)[1].split('<div id="comments"')[0]
+    response = HtmlResponse(expected["url"], body=html.encode(), headers={"Content-Type": "text/html; charset=utf-8"})
+    (item,) = OfflineRun(SITE, CRAWLED_AT).items_of(response)
+    assert not differences(item, expected, TZ)
+
+
+def test_plain_permalinks_listing_names_its_category_by_id(spider):
+    body = saved_with_headers(LISTING).body.replace(b"category-4", b"category-jana")
+    listing = HtmlResponse(f"{ORIGIN}/?cat=7", body=body, headers={"Content-Type": "text/html"},
+                           request=Request(f"{ORIGIN}/?cat=7"))
+    (api,) = list(spider.parse_listing(listing))
+    assert "categories=7" in api.url and spider.category_id == 7
