@@ -47,6 +47,7 @@ modification date.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from html import unescape
@@ -400,10 +401,22 @@ class WordPressSpider(NewsSpider):
                             "a[rel='next']:not(.post-navigation a)::attr(href)").getall()
 
     def section_links(self, response):
-        return feed_children(response) if is_feed(response) else ()
+        if not is_feed(response):
+            return ()
+        # a sitemap index: the posts' sitemaps (Yoast post-sitemapN.xml, core wp-sitemap-posts-post-N.xml)
+        children = feed_children(response)
+        posts = [c for c in children if re.search(r"post-sitemap|posts-post", c)]
+        return posts or children
 
     def parse_listing(self, response: Response):
         meta = _meta(response)
+        if response.body[:2] == b"\x1f\x8b":  # a gzipped sitemap (sitemap.xml.gz) served as a file
+            try:
+                body = gzip.decompress(response.body)
+            except (OSError, EOFError):
+                body = b""
+            response = TextResponse(response.url, body=body, encoding="utf-8", request=response.request,
+                                    headers={"Content-Type": "application/xml"})
         if isinstance(response, TextResponse) and not is_feed(response) and not meta.get("wp_html_walk"):
             root = self.api_root(response)
             if root and not meta.get("after"):

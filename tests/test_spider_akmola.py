@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request
-from scrapy.http import HtmlResponse, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 
 from crawler.replay import ReplayServer, SiteCopy
 from spiders.wordpress import WordPressArticle, WordPressPost, api_url
@@ -394,3 +394,20 @@ def test_plain_permalinks_listing_names_its_category_by_id(spider):
                            request=Request(f"{ORIGIN}/?cat=7"))
     (api,) = list(spider.parse_listing(listing))
     assert "categories=7" in api.url and spider.category_id == 7
+
+
+def test_gzipped_post_sitemap_of_a_sitemap_index_gives_article_links(spider):
+    import gzip
+
+    index = (f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+             f"<sitemap><loc>{ORIGIN}/post-sitemap.xml.gz</loc></sitemap><sitemap><loc>{ORIGIN}/page-sitemap.xml.gz</loc>"
+             f"</sitemap></sitemapindex>").encode()
+    response = TextResponse(f"{ORIGIN}/sitemap_index.xml", body=index, headers={"Content-Type": "text/xml"},
+                            request=Request(f"{ORIGIN}/sitemap_index.xml", meta={"wp_html_walk": True}))
+    assert [r.url for r in spider.parse_listing(response)] == [f"{ORIGIN}/post-sitemap.xml.gz"]
+    urlset = (f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+              f"<url><loc>{CLOSED}</loc></url><url><loc>{ORIGIN}/kz/category/jana_kz/</loc></url></urlset>").encode()
+    response = Response(f"{ORIGIN}/post-sitemap.xml.gz", body=gzip.compress(urlset),
+                        headers={"Content-Type": "application/x-gzip"},
+                        request=Request(f"{ORIGIN}/post-sitemap.xml.gz", meta={"wp_html_walk": True}))
+    assert [r.url for r in spider.parse_listing(response) if r.callback == spider.parse_article] == [CLOSED]
