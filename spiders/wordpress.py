@@ -579,6 +579,9 @@ class WordPressSpider(NewsSpider):
     def api_failed(self, failure):
         self.inc_stat("wordpress/api_refused")
         request = failure.request
+        if request.meta.get("wp_page", 1) > 1:
+            # a later page of posts lost: the walk is not complete, the next run walks on past known pages
+            self.count_skip("listing_failed", request.url)
         self.logger.info("%s: the REST API failed at %s: reading the listing pages", self.name, request.url)
         context = request.meta.get("wp") or {}
         if context.get("listing") is not None:
