@@ -95,6 +95,8 @@ class Reading:
 
     moment: datetime
     notes: tuple[str, ...] = ()
+    #: the text printed a time of day (or was relative): a machine moment does not replace it
+    timed: bool = True
 
 
 @lru_cache(maxsize=None)
@@ -109,6 +111,17 @@ def parse_date(text: str, language: str, tz: str, now: datetime | None = None) -
     after tomorrow.
     """
     return read_date(text, language, tz, now).moment
+
+
+def on_printed_day(printed: datetime, machine: str, tz: str) -> datetime:
+    """A printed day without a time, timed by a machine moment of the page (`<time datetime>`,
+    `article:published_time`, a CMS API's UTC date; ISO 8601, UTC where it names no offset): that
+    moment to the second on the site's clock, on the printed day, with that day's offset."""
+    moment = datetime.fromisoformat(machine.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(zone(tz)).time().replace(microsecond=0)
+    return datetime.combine(printed.date(), local, tzinfo=zone(tz))
 
 
 def read_date(text: str, language: str, tz: str, now: datetime | None = None) -> Reading:
@@ -263,7 +276,7 @@ class _Facts:
         if self.offsets:
             where = timezone(timedelta(minutes=next(iter(self.offsets))))
         moment = datetime.combine(candidates[0], clock, tzinfo=where)
-        return Reading(_plausible(moment, self.local_now, self.text), notes)
+        return Reading(_plausible(moment, self.local_now, self.text), notes, timed=bool(self.clocks))
 
 
 def _tokens(words: list[str]) -> list[Word]:

@@ -43,6 +43,9 @@ class ArticleItem(scrapy.Item):
     #: not in the output: the canonical URL the page was fetched at (where its own name is
     #: shared with another article, the item falls back to it: pipelines/dedup.py)
     fetched = scrapy.Field()
+    #: not in the output: the page's machine publication moment (ISO 8601), which times a printed
+    #: day that prints no time (pipelines.dates); removed there
+    published_moment = scrapy.Field()
 
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crawler.dates import DateError, read_date
+from crawler.dates import DateError, on_printed_day, read_date
 from pipelines.base import SitePipeline, logger
 
 
@@ -20,6 +20,9 @@ def _stat(reason: str) -> str:
 class DatePipeline(SitePipeline):
     def process_item(self, item):
         raw = item.get("date_raw")
+        # the page's machine publication moment (a CMS adapter's `published_moment`, not output):
+        # it times a printed day that prints no time
+        machine = item.pop("published_moment", None)
         crawled = datetime.fromisoformat(item["crawled_at"])  # Python 3.11 reads the "Z"
         try:
             reading = read_date(raw or "", self.spider.language, self.spider.timezone, now=crawled)
@@ -31,5 +34,11 @@ class DatePipeline(SitePipeline):
             for note in reading.notes:
                 self.stats.inc_value(_stat(note))
                 logger.info("%s for %s: %r", note, item.get("url"), raw)
-            item["published_at"] = reading.moment.isoformat()
+            moment = reading.moment
+            if machine and not reading.timed:
+                try:
+                    moment = on_printed_day(moment, machine, self.spider.timezone)
+                except ValueError:
+                    self.stats.inc_value(_stat("unreadable_machine_moment"))
+            item["published_at"] = moment.isoformat()
         return item

@@ -478,3 +478,39 @@ def test_the_pipeline_counts_weekday_mismatches_and_refusals_and_never_stores_a_
     messages = [record.getMessage() for record in caplog.records]
     assert "no publication date for u2: conflicting dates: '15/12/2017 3:15 - 16/12/2017'" in messages
     assert "weekday mismatch for u1: 'Thứ hai, 15/12/2017 - 14:05'" in messages
+
+
+# A printed day without a time, timed by the page's machine moment (a CMS API's UTC date_gmt,
+# article:published_time, <time datetime>): that moment to the second on the site's clock, on the
+# printed day, with the offset of that day (Asia/Almaty: +06:00 until 2024-03-01, +05:00 after).
+MACHINE = [
+    ("13.07.2019", "2019-07-13T11:48:16+00:00", "2019-07-13T17:48:16+06:00"),
+    ("13.07.2019", "2019-07-13T11:48:16", "2019-07-13T17:48:16+06:00"),      # no offset: UTC (date_gmt)
+    ("14.01.2024", "2024-01-14T19:00:01Z", "2024-01-14T01:00:01+06:00"),     # the printed day wins (Almaty: the 15th)
+    ("30.03.2024", "2024-03-30T12:30:48+00:00", "2024-03-30T17:30:48+05:00"),
+    ("04.09.2021", "2021-09-04T10:36:29+06:00", "2021-09-04T10:36:29+06:00"),
+]
+
+
+@pytest.mark.parametrize("printed, machine, expected", MACHINE)
+def test_a_machine_moment_times_a_printed_day_that_prints_no_time(printed, machine, expected):
+    from crawler.dates import on_printed_day
+
+    reading = read_date(printed, "kk", "Asia/Almaty", CRAWL)
+    assert not reading.timed
+    assert on_printed_day(reading.moment, machine, "Asia/Almaty").isoformat() == expected
+
+
+def test_a_printed_time_is_not_replaced_by_a_machine_moment():
+    assert read_date("13.07.2019 17:48", "kk", "Asia/Almaty", CRAWL).timed
+    assert read_date("Бүгін, 10:15", "kk", "Asia/Qyzylorda", CRAWL).timed
+    crawler = get_crawler(spider_classes()["kyzylorda"])
+    crawler.spider = spider_classes()["kyzylorda"].from_crawler(crawler)
+    pipeline = DatePipeline(crawler)
+    item = {"date_raw": "08.04.2019 16:32", "published_moment": "2019-04-08T01:02:03Z",
+            "crawled_at": "2026-11-23T06:30:00Z"}
+    assert pipeline.process_item(item)["published_at"] == "2019-04-08T16:32:00+05:00"
+    assert "published_moment" not in item  # consumed: never an output field
+    item = {"date_raw": "08.04.2019", "published_moment": "2019-04-08T01:02:03Z",
+            "crawled_at": "2026-11-23T06:30:00Z"}
+    assert pipeline.process_item(item)["published_at"] == "2019-04-08T06:02:03+05:00"

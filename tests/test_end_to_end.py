@@ -37,7 +37,8 @@ def full_crawl(tmp_path_factory):
 # What each saved site holds besides its articles, as its per-site tests show: one PDF in a listing
 # (not_a_page), one removed article that answers 404 (not in kyzylorda's copy), and hanam's contact
 # page, linked as a section but forbidden by its robots.txt; laocai's external-link articles.
-SKIPPED = {"chaharmahal": {"article_http_404": 1, "not_a_page": 1},
+SKIPPED = {"akmola": {},  # the WordPress province: its 500s and dropped connection pass on retry
+           "chaharmahal": {"article_http_404": 1, "not_a_page": 1},
            "gilan": {"article_http_404": 1, "not_a_page": 1},
            "hanam": {"article_http_404": 1, "forbidden_by_robots": 1, "not_a_page": 1},
            "kyzylorda": {"not_a_page": 1},
