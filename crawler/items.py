@@ -40,6 +40,9 @@ class ArticleItem(scrapy.Item):
     crawled_at = scrapy.Field()
     #: not in the output: every canonical URL that led to the article (for incremental runs)
     aliases = scrapy.Field()
+    #: not in the output: the publication moment the markup carries (a <time datetime>, a meta),
+    #: ISO 8601 with offset; the dates pipeline takes its time where the printed date has none
+    published_moment = scrapy.Field()
 
 
 

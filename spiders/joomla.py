@@ -1,15 +1,287 @@
-"""Joomla sites, configured by an entry of the site list (cms = "joomla"): the adapter for the CMS.
+"""Joomla sites (3.10, 4, 5; com_content), configured by an entry of the site list (cms = "joomla").
 
-(Being written: the adapter reads what the CMS core emits.)
+What the CMS core emits, and what this adapter reads of it (theme wrappers aside):
+
+URLs      SEF URLs, with /index.php/ (no rewriting) or without, with or without a language
+          segment (/ru/): an article in its category is <category path>/<ID>-<alias> (the legacy
+          router; the modern router may drop the ID), optionally with the .html suffix. The same
+          article answers at index.php?option=com_content&view=article&id=ID:alias&catid=N&Itemid=N
+          (modules link it so), under another category path, and as a print view
+          (?tmpl=component&print=1&layout=default, meta robots noindex). Joomla 3 prints no
+          <link rel=canonical>; 4/5 sometimes do. Joomla 3 prints <base href> with the requested
+          URL: relative links resolve against it, as in a browser.
+Listing   the category blog (the entry's `news`), paged with ?start=N (limitstart=N unrouted):
+          the core pagination (".pagination" with start= links; J4 "ul.pagination .page-link";
+          rel=next where a template prints it). Each entry is a schema.org blogPost whose
+          "page-header h2[itemprop=name] a[itemprop=url]" links the article; the "more
+          articles" links (.items-more) and the list layout (td.list-title) are articles too.
+          A blog lists its sub-categories' articles as well; the sub-category blogs
+          (.cat-children) are walked besides. Modules beside the blog (announcements, latest,
+          most read) are not entries.
+Feed      the category's ?format=feed&type=rss (and type=atom): the latest entries, read
+          first; when none is new on an incremental run the listing is not fetched at all.
+Article   ".item-page" (schema.org Article; J4 ".com-content-article"):
+  title     [itemprop=headline] (J3 "page-header h2", J4 h1/h2), never the menu heading h1
+  body      [itemprop=articleBody]: intro then full text, as the CMS shows them; no separate
+            lead. The emailcloak script and its "protected from spambots" span, page
+            navigation, the pagebreak index and tags are not text.
+  info      "dl.article-info": dd.published (time[datetime] itemprop=datePublished, printed
+            'Опубликовано: 10 мая 2023' without a time), dd.createdby (itemprop=author name),
+            dd.category-name (the category link), dd.hits ('Просмотров: N', with
+            itemprop=interactionCount UserPageVisits:N). J4/5: the same classes with icons
+            (".icon-calendar", ".icon-fw"). The printed date is date_raw; the datetime
+            attribute gives its time to the second on the printed day. dd.create (created) is
+            read where no publication date is printed; dd.modified (an edit time) never; nor a
+            null date (Joomla 3 prints 0000-00-00 as 30 November -0001).
+  images    the full-text image ("div.item-image img" in J3, its caption only in the title
+            attribute of img.caption for caption.js to draw: not printed, so no caption;
+            "figure.item-image" with a figcaption in J4, whose image URLs carry a
+            #joomlaImage:// fragment), then the pictures of the text, figcaptions as captions.
+  language  an article in another language than the entry's (itemprop inLanguage, else
+            <html lang>) is not the site's item.
+No comments in the core: comment_count is null.
 """
 from __future__ import annotations
 
-from crawler.page import ArticlePage
-from crawler.spider import NewsSpider
+import re
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from parsel import SelectorList
+from scrapy.http import Response, TextResponse
+
+from crawler.feeds import feed_links, is_feed
+from crawler.page import ArticlePage, first_text, paragraphs, select, text_of
+from crawler.spider import REDIRECTS, NewsSpider, is_html
+from crawler.text import join_paragraphs
+from crawler.urls import absolute
+
+#: the last path segment of an article routed in its category by the legacy router: ID-alias
+SEF_ARTICLE = re.compile(r"/(?P<slug>(?P<id>\d+)-[^/]+?)(?P<suffix>\.html?)?$")
+#: a label before the printed value ('Опубликовано: ', 'Автор: ', 'Published: '): no digits
+LABEL = re.compile(r"^[^\d:]{1,40}:\s*")
+#: pictures of the template, the editor and the CMS, not the article's
+CHROME_IMAGE = re.compile(r"^https?://[^/]+(?:/index\.php)?/(?:templates|media|plugins|modules)/")
+#: query parameters of views of the same article (print view, component-only output, pages)
+VIEW_PARAMS = frozenset({"tmpl", "print", "layout", "page", "Itemid", "limitstart", "showall", "format", "type"})
+BODY_SKIP = ("span[id^='cloak'], .pagenav, ul.pager, .pagination, .article-index, .tags, .content-links, "
+             ".readmore, .items-more, .jmodedit, .icons, .btn-group, .article-info, .item-image")
+
+
+def _query(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+def article_id(url: str | None) -> str | None:
+    """The com_content article id a URL names: id=ID[:alias] of an unrouted article URL, or the
+    ID-alias segment of a SEF one; None for other URLs (listings, other components)."""
+    if not url:
+        return None
+    query = _query(url)
+    if query.get("option"):
+        if query.get("option") == "com_content" and query.get("view") == "article":
+            found = re.match(r"\d+", query.get("id", ""))
+            return found.group() if found else None
+        return None
+    found = SEF_ARTICLE.search(urlsplit(url).path)
+    return found["id"] if found else None
+
+
+def without_query(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def is_unrouted(url: str) -> bool:
+    """index.php?option=…: a URL the SEF router did not build."""
+    return bool(_query(url).get("option"))
 
 
 class JoomlaArticle(ArticlePage):
-    pass
+    """A com_content article view (Joomla 3 and 4/5 core layouts)."""
+
+    SCOPES = (".item-page", ".com-content-article", "[itemtype$='schema.org/Article']",
+              "[itemtype$='schema.org/NewsArticle']", "[itemtype$='schema.org/BlogPosting']")
+
+    @cached_property
+    def article(self) -> SelectorList:
+        for css in self.SCOPES:
+            found = select(self.sel, css)
+            if found:
+                return found[:1]
+        body = select(self.sel, "[itemprop='articleBody']")
+        return SelectorList([body[0].xpath("..")[0]]) if body else SelectorList([self.sel])
+
+    @cached_property
+    def base(self) -> str:
+        """What relative links resolve against: <base href> (Joomla 3 prints the requested URL)."""
+        href = self.sel.xpath("//head/base/@href").get()
+        base = absolute(self.page_url, href) if href else None
+        return base if base and base.startswith(("http://", "https://")) else self.page_url
+
+    def absolute(self, link: str | None) -> str | None:
+        return absolute(self.base, link)
+
+    @cached_property
+    def info(self) -> SelectorList:
+        """The info block(s) of the article: dl.article-info above (and below) the text."""
+        return select(self.article, "dl.article-info, .article-info")
+
+    # -- identity -------------------------------------------------------------------------------
+
+    def url(self) -> str:
+        """The SEF URL of the article in its category, however the page was reached."""
+        own = article_id(self.page_url) or self.id_from_markup()
+        for link in self.sel.css("link[rel='canonical']::attr(href), meta[property='og:url']::attr(content)").getall():
+            named = self.absolute(link)
+            if named and self.same_host(named) and not is_unrouted(named) and article_id(named) \
+                    and (own is None or article_id(named) == own):
+                return without_query(named)
+        for link in select(self.article, ".print-icon a::attr(href), a[href*='print=1']::attr(href)").getall():
+            named = self.absolute(link)
+            if named and self.same_host(named) and not is_unrouted(named) and article_id(named) \
+                    and (own is None or article_id(named) == own):
+                return without_query(named)
+        category = self.category_link()
+        if not is_unrouted(self.page_url):
+            found = SEF_ARTICLE.search(urlsplit(self.page_url).path)
+            if found and category:  # the same article under another category path
+                return self.in_category(category, found["slug"], found["suffix"] or "")
+            return without_query(self.page_url)
+        query = _query(self.page_url)
+        slug = query.get("id", "").replace(":", "-", 1)
+        if category and re.match(r"\d+-.", slug):
+            return self.in_category(category, slug, "")
+        kept = [(k, v) for k, v in parse_qsl(urlsplit(self.page_url).query, keep_blank_values=True)
+                if k not in VIEW_PARAMS]
+        parts = urlsplit(self.page_url)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
+
+    def id_from_markup(self) -> str | None:
+        """The article id the page itself names: its print link, the tools button (J3.9+)."""
+        for link in select(self.article, ".print-icon a::attr(href)").getall():
+            if article_id(self.absolute(link)):
+                return article_id(self.absolute(link))
+        found = select(self.article, "[id^='dropdownMenuButton-']::attr(id)").re_first(r"-(\d+)$")
+        return found
+
+    def same_host(self, url: str) -> bool:
+        host = lambda u: (urlsplit(u).hostname or "").removeprefix("www.")  # noqa: E731
+        return host(url) == host(self.page_url)
+
+    def category_link(self) -> str | None:
+        link = select(self.info, "dd.category-name a::attr(href)").get()
+        url = self.absolute(link)
+        return url if url and self.same_host(url) and not is_unrouted(url) else None
+
+    @staticmethod
+    def in_category(category: str, slug: str, suffix: str) -> str:
+        path = urlsplit(category).path
+        for ending in (".html", ".htm"):
+            if path.endswith(ending):
+                path, suffix = path[: -len(ending)], suffix or ending
+        parts = urlsplit(category)
+        return urlunsplit((parts.scheme, parts.netloc, f"{path.rstrip('/')}/{slug}{suffix}", "", ""))
+
+    def language(self) -> str | None:
+        """The article's language as the page names it (ru-RU → ru); None when it names none."""
+        value = (select(self.article, "meta[itemprop='inLanguage']::attr(content)").get()
+                 or self.sel.xpath("/html/@lang").get() or "")
+        code = value.strip().lower().replace("_", "-").split("-")[0]
+        return {"kz": "kk"}.get(code, code) or None
+
+    # -- fields ---------------------------------------------------------------------------------
+
+    def title(self) -> str | None:
+        return (first_text(self.article, "[itemprop='headline']")
+                or first_text(self.article, ".page-header h2, h2.item-title, .page-header h1")
+                or self.sel.css("meta[property='og:title']::attr(content)").get())
+
+    def body(self) -> str | None:
+        found = select(self.article, "[itemprop='articleBody']")
+        if found:
+            return join_paragraphs(paragraphs(found[:1], skip=BODY_SKIP))
+        return join_paragraphs(paragraphs(self.article, skip=BODY_SKIP + ", .page-header, [itemprop='headline']"))
+
+    def _dates(self, kind: str) -> SelectorList:
+        return select(self.info, f"dd.{kind}") or select(self.article, f"dd.{kind}, .{kind}")
+
+    def date_raw(self) -> str | None:
+        for kind in ("published", "create"):
+            for dd in self._dates(kind):
+                text = text_of(dd)
+                if text and not self.null_date(dd):
+                    return LABEL.sub("", text).strip() or None
+        return None
+
+    @staticmethod
+    def null_date(dd) -> bool:
+        """Joomla 3 prints an unset date (0000-00-00) as 30 November -0001."""
+        stamp = dd.css("time::attr(datetime)").get() or ""
+        return stamp.startswith(("-", "0000")) or "-0001" in (text_of(dd) or "")
+
+    def published_moment(self) -> str | None:
+        """The publication moment of the markup: <time datetime> of dd.published
+        (itemprop=datePublished), a microdata meta, article:published_time."""
+        candidates = [*[dd.css("time::attr(datetime)").get() for dd in self._dates("published")],
+                      select(self.article, "[itemprop='datePublished']::attr(datetime)").get(),
+                      select(self.article, "meta[itemprop='datePublished']::attr(content)").get(),
+                      self.sel.css("meta[property='article:published_time']::attr(content)").get()]
+        if not self.date_raw() or any(not self.null_date(dd) for dd in self._dates("published")):
+            for value in candidates:
+                if value and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d", value.strip()):
+                    return value.strip()
+        return None
+
+    def author(self) -> str | None:
+        dd = select(self.info, "dd.createdby") or select(self.article, "[itemprop='author']")
+        if not dd:
+            return None
+        name = first_text(dd[:1], "[itemprop='name']") or text_of(dd[:1])
+        return LABEL.sub("", name).strip() or None if name else None
+
+    def category(self) -> str | None:
+        dd = select(self.info, "dd.category-name")
+        if not dd:
+            return None
+        name = first_text(dd[:1], "a, [itemprop='genre']") or LABEL.sub("", text_of(dd[:1]) or "")
+        return name.strip() or None
+
+    def view_count(self) -> int | None:
+        dd = select(self.info, "dd.hits")
+        if not dd:
+            return None
+        printed = self.count(text_of(dd[:1]))
+        if printed is not None:
+            return printed
+        return self.count(dd.css("meta[itemprop='interactionCount']::attr(content)").re_first(r"\d+"))
+
+    def images(self) -> list[dict[str, Any]]:
+        found = []
+        for img in select(self.article, ".item-image img, figure.item-image img"):
+            # J4: <figure class="item-image"><img><figcaption>; J3: the caption is the title
+            # attribute of img.caption, drawn by a script, never printed
+            caption = img.xpath("normalize-space(ancestor::figure[1]/figcaption)").get() or None
+            found.append(self.picture(img, caption))
+        for img in select(self.article, "[itemprop='articleBody'] img"):
+            caption = img.xpath("normalize-space(ancestor::figure[1]/figcaption)").get() or None
+            found.append(self.picture(img, caption))
+        return self.unique_images(i for i in found if i and not CHROME_IMAGE.match(i["url"]))
+
+    def picture(self, img, caption: str | None) -> dict[str, Any] | None:
+        image = self.image(img, caption)
+        if image:
+            image["url"] = image["url"].split("#", 1)[0]  # J4: #joomlaImage://local-images/…
+        return image
+
+    def fields(self) -> dict[str, Any]:
+        fields = super().fields()
+        moment = self.published_moment()
+        if moment:
+            fields["published_moment"] = moment
+        return fields
 
 
 class JoomlaSpider(NewsSpider):
@@ -17,8 +289,86 @@ class JoomlaSpider(NewsSpider):
     cms = "joomla"
     article_page = JoomlaArticle
 
-    def start_urls_of_site(self):
-        return [self.site.news or self.origin + "/"]
+    # -- ways in --------------------------------------------------------------------------------
 
-    def article_links(self, response):
-        return ()
+    def listing_url(self) -> str:
+        return self.site.news or self.origin + "/"
+
+    def feed_url(self) -> str:
+        listing = self.listing_url()
+        return listing + ("&" if urlsplit(listing).query else "?") + "format=feed&type=rss"
+
+    def start_urls_of_site(self) -> list[str]:
+        """The category feed first: on a rerun where it names nothing new, that is all."""
+        return [self.feed_url()]
+
+    async def start(self):
+        async for request in super().start():
+            # a feed that cannot be had (switched off, an error) leads to the listing all the same
+            request.meta["then"] = [self.listing_url()]
+            yield request
+
+    def article_links(self, response: TextResponse) -> Iterable[str]:
+        if is_feed(response):
+            return [link for link in feed_links(response) if self.is_article_url(link)]
+        base = self.base_of(response)
+        css = ("[itemprop='blogPost'] [itemprop='name'] a::attr(href), "
+               "[itemprop='blogPost'] a[itemprop='url']::attr(href), "
+               ".blog .item .page-header h2 a::attr(href), .blog-item .page-header h2 a::attr(href), "
+               ".items-leading h2 a::attr(href), .items-row h2 a::attr(href), "
+               ".items-more a::attr(href), .com-content-blog__links a::attr(href), "
+               ".category td.list-title a::attr(href), .com-content-category__table .list-title a::attr(href)")
+        return [urljoin(base, href) for href in response.css(css).getall()]
+
+    def next_pages(self, response: TextResponse) -> Iterable[str]:
+        """The feed leads to its listing; a listing page to the following pages (start= beyond
+        this page's), in order."""
+        if is_feed(response):
+            return [self.listing_url()]
+        base = self.base_of(response)
+        here = self.start_of(response.url)
+        path = urlsplit(response.url).path
+        pages = {}
+        for href in response.css(".pagination a::attr(href), ul.pagination a::attr(href), "
+                                 "a[rel='next']::attr(href), link[rel='next']::attr(href)").getall():
+            url = urljoin(base, href)
+            start = self.start_of(url)
+            if urlsplit(url).path == path and start is not None and start > (here or 0):
+                pages.setdefault(start, url)
+        return [pages[k] for k in sorted(pages)]
+
+    def section_links(self, response: TextResponse) -> Iterable[str]:
+        """Sub-category blogs of a blog's first page."""
+        if is_feed(response) or self.start_of(response.url):
+            return ()
+        base = self.base_of(response)
+        return [urljoin(base, href) for href in
+                response.css(".cat-children .item-title a::attr(href), .com-content-category-blog__children "
+                             ".item-title a::attr(href)").getall()]
+
+    @staticmethod
+    def start_of(url: str) -> int | None:
+        query = _query(url)
+        for name in ("start", "limitstart"):
+            if query.get(name, "").isdigit():
+                return int(query[name])
+        return None
+
+    @staticmethod
+    def base_of(response: TextResponse) -> str:
+        href = response.xpath("//head/base/@href").get()
+        base = absolute(response.url, href) if href else None
+        return base if base and base.startswith(("http://", "https://")) else response.url
+
+    def is_article_url(self, url: str) -> bool:
+        return article_id(url) is not None or not is_unrouted(url)
+
+    # -- articles -------------------------------------------------------------------------------
+
+    def parse_article(self, response: Response):
+        if response.status not in REDIRECTS and is_html(response) and isinstance(response, TextResponse):
+            language = self.article_page(response.url, response.selector).language()
+            if language and language != self.language:
+                self.count_skip("other_language", response.url, language)
+                return
+        yield from super().parse_article(response)
