@@ -139,7 +139,7 @@ class JoomlaArticle(ArticlePage):
             if named and self.same_host(named) and not is_unrouted(named) and article_id(named) \
                     and (own is None or article_id(named) == own):
                 return without_query(named)
-        for link in select(self.article, ".print-icon a::attr(href), a[href*='print=1']::attr(href)").getall():
+        for link in self.article.css(".print-icon a::attr(href), a[href*='print=1']::attr(href)").getall():
             named = self.absolute(link)
             if named and self.same_host(named) and not is_unrouted(named) and article_id(named) \
                     and (own is None or article_id(named) == own):
@@ -161,10 +161,10 @@ class JoomlaArticle(ArticlePage):
 
     def id_from_markup(self) -> str | None:
         """The article id the page itself names: its print link, the tools button (J3.9+)."""
-        for link in select(self.article, ".print-icon a::attr(href)").getall():
+        for link in self.article.css(".print-icon a::attr(href)").getall():
             if article_id(self.absolute(link)):
                 return article_id(self.absolute(link))
-        found = select(self.article, "[id^='dropdownMenuButton-']::attr(id)").re_first(r"-(\d+)$")
+        found = self.article.css("[id^='dropdownMenuButton-']::attr(id)").re_first(r"-(\d+)$")
         return found
 
     def same_host(self, url: str) -> bool:
@@ -172,7 +172,7 @@ class JoomlaArticle(ArticlePage):
         return host(url) == host(self.page_url)
 
     def category_link(self) -> str | None:
-        link = select(self.info, "dd.category-name a::attr(href)").get()
+        link = self.info.css("dd.category-name a::attr(href)").get()
         url = self.absolute(link)
         return url if url and self.same_host(url) and not is_unrouted(url) else None
 
@@ -187,7 +187,7 @@ class JoomlaArticle(ArticlePage):
 
     def language(self) -> str | None:
         """The article's language as the page names it (ru-RU → ru); None when it names none."""
-        value = (select(self.article, "meta[itemprop='inLanguage']::attr(content)").get()
+        value = (self.article.css("meta[itemprop='inLanguage']::attr(content)").get()
                  or self.sel.xpath("/html/@lang").get() or "")
         code = value.strip().lower().replace("_", "-").split("-")[0]
         return {"kz": "kk"}.get(code, code) or None
@@ -226,8 +226,8 @@ class JoomlaArticle(ArticlePage):
         """The publication moment of the markup: <time datetime> of dd.published
         (itemprop=datePublished), a microdata meta, article:published_time."""
         candidates = [*[dd.css("time::attr(datetime)").get() for dd in self._dates("published")],
-                      select(self.article, "[itemprop='datePublished']::attr(datetime)").get(),
-                      select(self.article, "meta[itemprop='datePublished']::attr(content)").get(),
+                      self.article.css("[itemprop='datePublished']::attr(datetime)").get(),
+                      self.article.css("meta[itemprop='datePublished']::attr(content)").get(),
                       self.sel.css("meta[property='article:published_time']::attr(content)").get()]
         if not self.date_raw() or any(not self.null_date(dd) for dd in self._dates("published")):
             for value in candidates:
