@@ -43,6 +43,7 @@ No comments in the core: comment_count is null.
 """
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable
 from functools import cached_property
@@ -132,17 +133,17 @@ class JoomlaArticle(ArticlePage):
     # -- identity -------------------------------------------------------------------------------
 
     def url(self) -> str:
-        """The SEF URL of the article in its category, however the page was reached."""
+        """The SEF URL of the article in its category, however the page was reached: the
+        canonical URL where the page names this article (J4/5, SEO plugins), else the URL the
+        CMS routes for its print or e-mail link, else the category link + ID-alias, else the
+        requested URL without the view parameters."""
         own = article_id(self.page_url) or self.id_from_markup()
         for link in self.sel.css("link[rel='canonical']::attr(href), meta[property='og:url']::attr(content)").getall():
             named = self.absolute(link)
-            if named and self.same_host(named) and not is_unrouted(named) and article_id(named) \
-                    and (own is None or article_id(named) == own):
+            if self.names_this_article(named, own):
                 return without_query(named)
-        for link in self.article.css(".print-icon a::attr(href), a[href*='print=1']::attr(href)").getall():
-            named = self.absolute(link)
-            if named and self.same_host(named) and not is_unrouted(named) and article_id(named) \
-                    and (own is None or article_id(named) == own):
+        for named in self.routed_links():
+            if self.names_this_article(named, own, routed_here=True):
                 return without_query(named)
         category = self.category_link()
         if not is_unrouted(self.page_url):
@@ -150,8 +151,7 @@ class JoomlaArticle(ArticlePage):
             if found and category:  # the same article under another category path
                 return self.in_category(category, found["slug"], found["suffix"] or "")
             return without_query(self.page_url)
-        query = _query(self.page_url)
-        slug = query.get("id", "").replace(":", "-", 1)
+        slug = _query(self.page_url).get("id", "").replace(":", "-", 1)
         if category and re.match(r"\d+-.", slug):
             return self.in_category(category, slug, "")
         kept = [(k, v) for k, v in parse_qsl(urlsplit(self.page_url).query, keep_blank_values=True)
@@ -159,13 +159,46 @@ class JoomlaArticle(ArticlePage):
         parts = urlsplit(self.page_url)
         return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
 
+    def routed_links(self) -> list[str]:
+        """URLs of this article the CMS routed on the page: the print link (J3: SEF URL +
+        ?tmpl=component&print=1), the URL the e-mail link carries base64-encoded (J3 com_mailto)."""
+        found = [self.absolute(link) for link in
+                 self.article.css(".print-icon a::attr(href), a[href*='print=1']::attr(href)").getall()]
+        for link in self.article.css(".email-icon a::attr(href)").getall():
+            encoded = _query(self.absolute(link) or "").get("link", "")
+            try:
+                found.append(base64.b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                continue
+        return [url for url in found if url]
+
+    def alias(self) -> str | None:
+        """The article's alias as the requested URL names it (ID-alias, id=ID:alias)."""
+        if is_unrouted(self.page_url):
+            return _query(self.page_url).get("id", "").partition(":")[2] or None
+        last = urlsplit(self.page_url).path.rstrip("/").rsplit("/", 1)[-1]
+        return re.sub(r"^\d+-|\.html?$", "", last) or None
+
+    def names_this_article(self, named: str | None, own: str | None, routed_here: bool = False) -> bool:
+        """A URL on the site, routed, that leads to this article: with an ID, the article's own;
+        without one (the modern router), the article's alias as its last segment. A canonical
+        URL naming the home page, a listing or another article is not the article's."""
+        if not named or not named.startswith(("http://", "https://")) or not self.same_host(named) \
+                or is_unrouted(named):
+            return False
+        named_id = article_id(named)
+        if named_id is not None:
+            return own is None or named_id == own
+        last = urlsplit(named).path.rstrip("/").rsplit("/", 1)[-1]
+        alias = self.alias()
+        return bool(last) and (routed_here or (alias is not None and re.sub(r"\.html?$", "", last) == alias))
+
     def id_from_markup(self) -> str | None:
         """The article id the page itself names: its print link, the tools button (J3.9+)."""
-        for link in self.article.css(".print-icon a::attr(href)").getall():
-            if article_id(self.absolute(link)):
-                return article_id(self.absolute(link))
-        found = self.article.css("[id^='dropdownMenuButton-']::attr(id)").re_first(r"-(\d+)$")
-        return found
+        for link in self.routed_links():
+            if article_id(link):
+                return article_id(link)
+        return self.article.css("[id^='dropdownMenuButton-']::attr(id)").re_first(r"-(\d+)$")
 
     def same_host(self, url: str) -> bool:
         host = lambda u: (urlsplit(u).hostname or "").removeprefix("www.")  # noqa: E731
@@ -316,6 +349,7 @@ class JoomlaSpider(NewsSpider):
                "[itemprop='blogPost'] a[itemprop='url']::attr(href), "
                ".blog .item .page-header h2 a::attr(href), .blog-item .page-header h2 a::attr(href), "
                ".items-leading h2 a::attr(href), .items-row h2 a::attr(href), "
+               "[itemprop='blogPost'] .readmore a::attr(href), .blog .item .readmore a::attr(href), "
                ".items-more a::attr(href), .com-content-blog__links a::attr(href), "
                ".category td.list-title a::attr(href), .com-content-category__table .list-title a::attr(href)")
         return [urljoin(base, href) for href in response.css(css).getall()]

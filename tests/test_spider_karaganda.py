@@ -449,3 +449,27 @@ def test_a_site_with_its_feed_switched_off_is_crawled_whole_from_its_blog(tmp_pa
     items = read_lines(tmp_path / "out.jsonl")
     assert sorted(i["url"] for i in items) == sorted(e["url"] for e in EXPECTED)
     assert json.loads(json.dumps(items))  # whole lines
+
+
+def test_modern_router_urls_without_ids():
+    """Joomla 4's router may drop the ID: a canonical URL is then the article's only when its
+    last segment is the article's alias."""
+    url = f"{ORIGIN}/novosti/peredvizhnaya-biblioteka-obsluzhila-chitatelej-aktogajskogo-rajona"
+    assert one_item(html_response(url + "?Itemid=105", j4_page()))["url"] == url
+    assert one_item(html_response(url + "?Itemid=105", j4_page(canonical=url)))["url"] == url
+    other = f"{ORIGIN}/novosti/drugaya-novost"
+    assert one_item(html_response(url, j4_page(canonical=other)))["url"] == url
+    assert one_item(html_response(url, j4_page(canonical=f"{ORIGIN}/novosti")))["url"] == url
+
+
+def test_email_link_carries_the_sef_url():
+    """Joomla 3's e-mail icon links com_mailto with the article's URL in base64."""
+    import base64
+
+    url = f"{ORIGIN}/index.php?option=com_content&view=article&id=477&catid=17&Itemid=105"
+    link = base64.b64encode(A477.encode()).decode()
+    email = (f'<li class="email-icon"><a href="/index.php?option=com_mailto&amp;tmpl=component&amp;template=karlib'
+             f'&amp;link={link}">E-mail</a></li>')
+    page = re.sub(r'<li class="print-icon">.*?</li>', email, (VARIANTS / "karaganda-477-option.html").read_text(), flags=re.S)
+    page = page.replace("Категория: <a href=", "Категория: <span data-href=")  # no category link either
+    assert one_item(html_response(url, page))["url"] == A477
