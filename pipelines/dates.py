@@ -7,8 +7,8 @@ print a wrong weekday now and then.
 
 Where the page prints a date without a time and its markup carries the publication moment
 (`published_moment`: a <time datetime>, a meta; set by the page class), the moment's time to
-the second, on the site's clock, is taken on the printed day; where nothing is printed, the
-moment itself. The moment never overrides a printed time.
+the second, on the site's clock, is taken on the printed day; where nothing is printed (no
+date_raw, or date_raw is the moment itself), the moment on the site's clock. The moment never overrides a printed time.
 """
 from __future__ import annotations
 
@@ -39,11 +39,14 @@ class DatePipeline(SitePipeline):
         crawled = datetime.fromisoformat(item["crawled_at"])  # Python 3.11 reads the "Z"
         tz = self.spider.timezone
         # not an output field: popped so that it never enters fingerprints or lines
-        moment = _moment(item.pop("published_moment", None), tz) if "published_moment" in item else None
+        stamp = item.pop("published_moment", None) if "published_moment" in item else None
+        moment = _moment(stamp, tz)
         try:
+            if moment is not None and (raw or "").strip() in ("", stamp.strip()):
+                raise DateError("no printed date", raw or "")
             reading = read_date(raw or "", self.spider.language, tz, now=crawled)
         except DateError as exc:
-            if moment is not None and not (raw or "").strip() and moment <= crawled:
+            if moment is not None and (raw or "").strip() in ("", stamp.strip()) and moment <= crawled:
                 item["published_at"] = moment.isoformat()
                 self.stats.inc_value("dates/machine_moment_only")
                 return item

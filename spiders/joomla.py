@@ -241,13 +241,20 @@ class JoomlaArticle(ArticlePage):
     def _dates(self, kind: str) -> SelectorList:
         return select(self.info, f"dd.{kind}") or select(self.article, f"dd.{kind}, .{kind}")
 
-    def date_raw(self) -> str | None:
+    @cached_property
+    def date_element(self):
+        """The printed date: dd.published, else dd.create (where the publication date is not
+        shown); never dd.modified (an edit time) nor a null date."""
         for kind in ("published", "create"):
             for dd in self._dates(kind):
-                text = text_of(dd)
-                if text and not self.null_date(dd):
-                    return LABEL.sub("", text).strip() or None
+                if text_of(dd) and not self.null_date(dd):
+                    return dd
         return None
+
+    def date_raw(self) -> str | None:
+        if self.date_element is None:  # no printed date: the machine moment is all there is
+            return self.published_moment()
+        return LABEL.sub("", text_of(self.date_element) or "").strip() or None
 
     @staticmethod
     def null_date(dd) -> bool:
@@ -256,16 +263,17 @@ class JoomlaArticle(ArticlePage):
         return stamp.startswith(("-", "0000")) or "-0001" in (text_of(dd) or "")
 
     def published_moment(self) -> str | None:
-        """The publication moment of the markup: <time datetime> of dd.published
-        (itemprop=datePublished), a microdata meta, article:published_time."""
-        candidates = [*[dd.css("time::attr(datetime)").get() for dd in self._dates("published")],
-                      self.article.css("[itemprop='datePublished']::attr(datetime)").get(),
-                      self.article.css("meta[itemprop='datePublished']::attr(content)").get(),
-                      self.sel.css("meta[property='article:published_time']::attr(content)").get()]
-        if not self.date_raw() or any(not self.null_date(dd) for dd in self._dates("published")):
-            for value in candidates:
-                if value and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d", value.strip()):
-                    return value.strip()
+        """The moment of the printed date: its <time datetime> (J3/J4 info block); where no date
+        is printed, the microdata datePublished or article:published_time."""
+        if self.date_element is not None:
+            candidates = [self.date_element.css("time::attr(datetime)").get()]
+        else:
+            candidates = [self.article.css("[itemprop='datePublished']::attr(datetime)").get(),
+                          self.article.css("meta[itemprop='datePublished']::attr(content)").get(),
+                          self.sel.css("meta[property='article:published_time']::attr(content)").get()]
+        for value in candidates:
+            if value and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d", value.strip()):
+                return value.strip()
         return None
 
     def author(self) -> str | None:

@@ -155,7 +155,15 @@ def test_modified_date_and_null_dates_are_never_the_publication_date():
     null = null.replace(modified, modified + created)
     item = one_item(html_response(A439, null))
     assert item["date_raw"] == "05 июня 2019"
-    assert item["published_at"] == "2019-06-05T00:00:00+06:00"  # the created day; no publication moment
+    assert item["published_at"] == "2019-06-05T09:08:07+06:00"  # the printed created date, its moment
+
+
+def test_no_printed_date_the_microdata_moment_on_the_site_clock():
+    page = re.sub(r'<dd class="published">.*?</dd>', '<meta itemprop="datePublished" content="2019-06-06T11:50:09Z">',
+                  saved_text(A439), flags=re.S)
+    item = one_item(html_response(A439, page))
+    assert item["published_at"] == "2019-06-06T17:50:09+06:00"
+    assert item["date_raw"] == "2019-06-06T11:50:09Z"
 
 
 def test_a_printed_time_is_never_replaced_by_the_markup():
