@@ -148,6 +148,9 @@ def test_modified_date_and_null_dates_are_never_the_publication_date():
                 'itemprop="dateModified">Обновлено: 03 февраля 2025</time></dd>')
     edited = page.replace('<dd class="published">', modified + '<dd class="published">', 1)
     assert one_item(html_response(A439, edited))["published_at"] == "2019-06-06T17:50:09+06:00"
+    only_modified = re.sub(r'<dd class="published">.*?</dd>', "", edited, flags=re.S)
+    with pytest.raises(DropItem):  # no publication date at all: no item rather than the edit time
+        one_item(html_response(A439, only_modified))
     null = edited.replace('datetime="2019-06-06T17:50:09+06:00"', 'datetime="-0001-11-30T00:00:00+05:00"') \
         .replace("Опубликовано: 06 июня 2019", "Опубликовано: 30 ноября -0001")
     created = ('<dd class="create"><time datetime="2019-06-05T09:08:07+06:00" itemprop="dateCreated">'
