@@ -148,11 +148,12 @@ class JoomlaArticle(ArticlePage):
         category = self.category_link()
         if not is_unrouted(self.page_url):
             found = SEF_ARTICLE.search(urlsplit(self.page_url).path)
-            if found and category:  # the same article under another category path
+            if found and category and not self.component_route(self.page_url, category):
+                # the same article under another category path: the path of its own category
                 return self.in_category(category, found["slug"], found["suffix"] or "")
             return without_query(self.page_url)
         slug = _query(self.page_url).get("id", "").replace(":", "-", 1)
-        if category and re.match(r"\d+-.", slug):
+        if category and re.match(r"\d+-.", slug) and not self.component_route(category):
             return self.in_category(category, slug, "")
         kept = [(k, v) for k, v in parse_qsl(urlsplit(self.page_url).query, keep_blank_values=True)
                 if k not in VIEW_PARAMS]
@@ -208,6 +209,12 @@ class JoomlaArticle(ArticlePage):
         link = self.info.css("dd.category-name a::attr(href)").get()
         url = self.absolute(link)
         return url if url and self.same_host(url) and not is_unrouted(url) else None
+
+    @staticmethod
+    def component_route(*urls: str) -> bool:
+        """/component/content/…: routed without a menu item; an article there is not its
+        category's path + ID-alias."""
+        return any("/component/" in urlsplit(url).path for url in urls)
 
     @staticmethod
     def in_category(category: str, slug: str, suffix: str) -> str:

@@ -484,3 +484,12 @@ def test_email_link_carries_the_sef_url():
     page = re.sub(r'<li class="print-icon">.*?</li>', email, (VARIANTS / "karaganda-477-option.html").read_text(), flags=re.S)
     page = page.replace("Категория: <a href=", "Категория: <span data-href=")  # no category link either
     assert one_item(html_response(url, page))["url"] == A477
+
+
+def test_articles_routed_without_a_menu_item_keep_their_path():
+    """Without a menu item for its category Joomla routes /component/content/article/ID-alias."""
+    url = f"{ORIGIN}/index.php/ru/component/content/article/477-podvedeny-itogi-oblastnogo-konkursa-luchshij-bibliotekar"
+    page = re.sub(r'<li class="print-icon">.*?</li>', "", saved_text(A477), flags=re.S)
+    page = page.replace('href="/index.php/ru/novosti/meropriyatiya" itemprop="genre"',
+                        'href="/index.php/ru/component/content/category/17-meropriyatiya?Itemid=101" itemprop="genre"')
+    assert one_item(html_response(url + "?catid=17&Itemid=101", page))["url"] == url
