@@ -67,6 +67,8 @@ LABEL = re.compile(r"^[^\d:]{1,40}:\s*")
 CHROME_IMAGE = re.compile(r"^https?://[^/]+(?:/index\.php)?/(?:templates|media|plugins|modules)/")
 #: query parameters of views of the same article (print view, component-only output, pages)
 VIEW_PARAMS = frozenset({"tmpl", "print", "layout", "page", "Itemid", "limitstart", "showall", "format", "type"})
+#: the article text: microdata (J3, J4), the class Joomla 5 prints (microdata left to a plugin)
+BODY = "[itemprop='articleBody'], .com-content-article__body"
 BODY_SKIP = ("span[id^='cloak'], .pagenav, ul.pager, .pagination, .article-index, .tags, .content-links, "
              ".readmore, .items-more, .jmodedit, .icons, .btn-group, .article-info, .item-image")
 
@@ -235,12 +237,16 @@ class JoomlaArticle(ArticlePage):
     # -- fields ---------------------------------------------------------------------------------
 
     def title(self) -> str | None:
-        return (first_text(self.article, "[itemprop='headline']")
-                or first_text(self.article, ".page-header h2, h2.item-title, .page-header h1")
-                or self.sel.css("meta[property='og:title']::attr(content)").get())
+        # Joomla 5 prints no microdata; a menu's page heading is the first .page-header h1, the
+        # article's title then an h2 (else the h1)
+        for css in ("[itemprop='headline']", ".page-header h2", "h2.item-title", ".page-header h1"):
+            found = first_text(self.article, css)
+            if found:
+                return found
+        return self.sel.css("meta[property='og:title']::attr(content)").get()
 
     def body(self) -> str | None:
-        found = select(self.article, "[itemprop='articleBody']")
+        found = select(self.article, BODY)
         if found:
             return join_paragraphs(paragraphs(found[:1], skip=BODY_SKIP))
         return join_paragraphs(paragraphs(self.article, skip=BODY_SKIP + ", .page-header, [itemprop='headline']"))
@@ -277,7 +283,8 @@ class JoomlaArticle(ArticlePage):
         else:
             candidates = [self.article.css("[itemprop='datePublished']::attr(datetime)").get(),
                           self.article.css("meta[itemprop='datePublished']::attr(content)").get(),
-                          self.sel.css("meta[property='article:published_time']::attr(content)").get()]
+                          self.sel.css("meta[property='article:published_time']::attr(content)").get(),
+                          *self.sel.css("script[type='application/ld+json']::text").re(r'"datePublished"\s*:\s*"([^"]+)"')]
         for value in candidates:
             if value and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d", value.strip()):
                 return value.strip()
@@ -313,7 +320,7 @@ class JoomlaArticle(ArticlePage):
             # attribute of img.caption, drawn by a script, never printed
             caption = img.xpath("normalize-space(ancestor::figure[1]/figcaption)").get() or None
             found.append(self.picture(img, caption))
-        for img in select(self.article, "[itemprop='articleBody'] img"):
+        for img in select(select(self.article, BODY)[:1], "img"):
             caption = img.xpath("normalize-space(ancestor::figure[1]/figcaption)").get() or None
             found.append(self.picture(img, caption))
         return self.unique_images(i for i in found if i and not CHROME_IMAGE.match(i["url"]))
@@ -365,6 +372,7 @@ class JoomlaSpider(NewsSpider):
                ".blog .item .page-header h2 a::attr(href), .blog-item .page-header h2 a::attr(href), "
                ".items-leading h2 a::attr(href), .items-row h2 a::attr(href), "
                "[itemprop='blogPost'] .readmore a::attr(href), .blog .item .readmore a::attr(href), "
+               ".blog-item .readmore a::attr(href), "
                ".items-more a::attr(href), .com-content-blog__links a::attr(href), "
                ".category td.list-title a::attr(href), .com-content-category__table .list-title a::attr(href)")
         return [urljoin(base, href) for href in response.css(css).getall()]

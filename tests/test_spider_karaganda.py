@@ -493,3 +493,34 @@ def test_articles_routed_without_a_menu_item_keep_their_path():
     page = page.replace('href="/index.php/ru/novosti/meropriyatiya" itemprop="genre"',
                         'href="/index.php/ru/component/content/category/17-meropriyatiya?Itemid=101" itemprop="genre"')
     assert one_item(html_response(url + "?catid=17&Itemid=101", page))["url"] == url
+
+
+def j5_page() -> str:
+    """Joomla 5 prints no microdata in its layouts (a schema.org plugin writes JSON-LD instead):
+    the same page without itemprop/itemscope, with the menu's page heading above the title."""
+    page = re.sub(r'\s(?:itemprop|itemtype)="[^"]*"|\sitemscope', "", j4_page())
+    title = by_url(A857)["title"]
+    return page.replace(f'<div class="page-header"><h1>{title}</h1></div>',
+                        f'<div class="page-header"><h1> Новости </h1></div><div class="page-header"><h2>{title}</h2></div>')
+
+
+def test_joomla5_markup_without_microdata():
+    url = f"{ORIGIN}/novosti/857-peredvizhnaya-biblioteka-obsluzhila-chitatelej-aktogajskogo-rajona"
+    page = j5_page()
+    assert "itemprop" not in page and "com-content-article__body" in page
+    item = one_item(html_response(url, page))
+    expected = {**by_url(A857), "url": url,
+                "images": [{"url": f"{ORIGIN}/images/novosti/2024/10/DSC_9074.jpg", "caption": "Книжная выставка"}]}
+    assert not differences(item, expected, TZ)
+    # no printed date: the JSON-LD of the schema.org plugin
+    ld = '<script type="application/ld+json">{"@type":"BlogPosting","datePublished":"2024-10-22T11:30:00+00:00"}</script>'
+    undated = re.sub(r'<dd class="published">.*?</dd>', "", page, flags=re.S).replace("</head>", ld + "</head>")
+    assert one_item(html_response(url, undated))["published_at"] == "2024-10-22T16:30:00+05:00"
+
+
+def test_joomla5_blog_without_microdata(spider):
+    hrefs = ["/novosti/913-oblastnoj-seminar", "/novosti/meropriyatiya/893-opredeleny-pobediteli"]
+    page = re.sub(r'\s(?:itemprop|itemtype)="[^"]*"|\sitemscope', "",
+                  J4_BLOG.format(items="".join(J4_ITEM.format(href=h) for h in hrefs)))
+    response = html_response(f"{ORIGIN}/novosti?start=10", page)
+    assert list(dict.fromkeys(spider.article_links(response))) == [ORIGIN + h for h in hrefs]
