@@ -21,7 +21,9 @@ Listing   the category blog (the entry's `news`), paged with ?start=N (limitstar
 Feed      the category's ?format=feed&type=rss (and type=atom): the latest entries, read
           first; when none is new on an incremental run the listing is not fetched at all.
 Article   ".item-page" (schema.org Article; J4 ".com-content-article"):
-  title     [itemprop=headline] (J3 "page-header h2", J4 h1/h2), never the menu heading h1
+  title     [itemprop=headline] (J3 "page-header h2", J4 h1/h2), never the menu heading h1;
+            Joomla 5 prints no microdata in its layouts (JSON-LD comes from a plugin): the
+            ".page-header" h2, else h1, and ".com-content-article__body"
   body      [itemprop=articleBody]: intro then full text, as the CMS shows them; no separate
             lead. The emailcloak script and its "protected from spambots" span, page
             navigation, the pagebreak index and tags are not text.
@@ -37,8 +39,9 @@ Article   ".item-page" (schema.org Article; J4 ".com-content-article"):
             attribute of img.caption for caption.js to draw: not printed, so no caption;
             "figure.item-image" with a figcaption in J4, whose image URLs carry a
             #joomlaImage:// fragment), then the pictures of the text, figcaptions as captions.
-  language  an article in another language than the entry's (itemprop inLanguage, else
-            <html lang>) is not the site's item.
+  language  an article whose inLanguage and <html lang> both name another language than the
+            entry's is not the site's item (an article for all languages, '*', carries the
+            site's default language as inLanguage, but the page's language is the entry's).
 No comments in the core: comment_count is null.
 """
 from __future__ import annotations
@@ -227,12 +230,13 @@ class JoomlaArticle(ArticlePage):
         parts = urlsplit(category)
         return urlunsplit((parts.scheme, parts.netloc, f"{path.rstrip('/')}/{slug}{suffix}", "", ""))
 
-    def language(self) -> str | None:
-        """The article's language as the page names it (ru-RU → ru); None when it names none."""
-        value = (self.article.css("meta[itemprop='inLanguage']::attr(content)").get()
-                 or self.sel.xpath("/html/@lang").get() or "")
-        code = value.strip().lower().replace("_", "-").split("-")[0]
-        return {"kz": "kk"}.get(code, code) or None
+    def languages(self) -> set[str]:
+        """The languages the page names (ru-RU → ru): the article's inLanguage (for an article
+        in all languages, '*', the site's default language) and the page's <html lang>."""
+        values = [self.article.css("meta[itemprop='inLanguage']::attr(content)").get(),
+                  self.sel.xpath("/html/@lang").get()]
+        codes = {(v or "").strip().lower().replace("_", "-").split("-")[0] for v in values}
+        return {{"kz": "kk"}.get(code, code) for code in codes if code}
 
     # -- fields ---------------------------------------------------------------------------------
 
@@ -424,8 +428,8 @@ class JoomlaSpider(NewsSpider):
 
     def parse_article(self, response: Response):
         if response.status not in REDIRECTS and is_html(response) and isinstance(response, TextResponse):
-            language = self.article_page(response.url, response.selector).language()
-            if language and language != self.language:
-                self.count_skip("other_language", response.url, language)
+            languages = self.article_page(response.url, response.selector).languages()
+            if languages and self.language not in languages:
+                self.count_skip("other_language", response.url, ", ".join(sorted(languages)))
                 return
         yield from super().parse_article(response)

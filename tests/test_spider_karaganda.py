@@ -180,6 +180,9 @@ def test_other_language_version_is_not_an_item():
     run = OfflineRun(SITE, CRAWLED_AT)
     assert run.items_of(html_response(url, page)) == []
     assert run.stats["skipped/other_language"] == 1
+    # an article for all languages ('*') names the site's default language, shown on this version
+    everywhere = saved_text(A439).replace('content="ru-RU"', 'content="kk-KZ"')
+    assert one_item(html_response(A439, everywhere))["title"] == by_url(A439)["title"]
 
 
 # -- one article, one item, under every URL --------------------------------------------------------
