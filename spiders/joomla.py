@@ -25,8 +25,9 @@ Article   ".item-page" (schema.org Article; J4 ".com-content-article"):
             Joomla 5 prints no microdata in its layouts (JSON-LD comes from a plugin): the
             ".page-header" h2, else h1, and ".com-content-article__body"
   body      [itemprop=articleBody]: intro then full text, as the CMS shows them; no separate
-            lead. The emailcloak script and its "protected from spambots" span, page
-            navigation, the pagebreak index and tags are not text.
+            lead. The emailcloak placeholder ("protected from spambots" and its script;
+            J4 <joomla-hidden-mail>) gives the address a reader sees; page navigation, the
+            pagebreak index and tags are not text.
   info      "dl.article-info": dd.published (time[datetime] itemprop=datePublished, printed
             'Опубликовано: 10 мая 2023' without a time), dd.createdby (itemprop=author name),
             dd.category-name (the category link), dd.hits ('Просмотров: N', with
@@ -47,6 +48,7 @@ No comments in the core: comment_count is null.
 from __future__ import annotations
 
 import base64
+import html
 import re
 from collections.abc import Iterable
 from functools import cached_property
@@ -72,7 +74,7 @@ CHROME_IMAGE = re.compile(r"^https?://[^/]+(?:/index\.php)?/(?:templates|media|p
 VIEW_PARAMS = frozenset({"tmpl", "print", "layout", "page", "Itemid", "limitstart", "showall", "format", "type"})
 #: the article text: microdata (J3, J4), the class Joomla 5 prints (microdata left to a plugin)
 BODY = "[itemprop='articleBody'], .com-content-article__body"
-BODY_SKIP = ("span[id^='cloak'], .pagenav, ul.pager, .pagination, .article-index, .tags, .content-links, "
+BODY_SKIP = (".pagenav, ul.pager, .pagination, .article-index, .tags, .content-links, "
              ".readmore, .items-more, .jmodedit, .icons, .btn-group, .article-info, .item-image")
 
 
@@ -103,6 +105,37 @@ def without_query(url: str) -> str:
 def is_unrouted(url: str) -> bool:
     """index.php?option=…: a URL the SEF router did not build."""
     return bool(_query(url).get("option"))
+
+
+def _b64(value: str | None) -> str:
+    try:
+        return base64.b64decode((value or "") + "=" * (-len(value or "") % 4)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+def uncloak(scope: SelectorList) -> None:
+    """E-mail addresses as a reader sees them, in place of the emailcloak plugin's placeholder:
+    Joomla 3 prints <span id="cloakID">(protected from spambots)</span> and a script that builds
+    the link, its text in `var addy_textID = 'info' + '&#64;' + …`; Joomla 4/5 print
+    <joomla-hidden-mail first=… last=… text=…> (base64 parts). A placeholder that cannot be
+    read is left out."""
+    for span in select(scope, "span[id^='cloak']"):
+        element = span.root
+        script = element.getnext()
+        code = script.text or "" if script is not None and script.tag == "script" else ""
+        found = re.search(r"addy_text\w*\s*=\s*((?:'[^']*'\s*\+?\s*)+);", code)
+        element.text = html.unescape("".join(re.findall(r"'([^']*)'", found.group(1)))) if found else ""
+        for child in list(element):
+            element.remove(child)
+    for mail in select(scope, "joomla-hidden-mail"):
+        element = mail.root
+        text = _b64(element.get("text"))
+        if not text and element.get("first") and element.get("last"):
+            text = f"{_b64(element.get('first'))}@{_b64(element.get('last'))}"
+        element.text = text
+        for child in list(element):
+            element.remove(child)
 
 
 class JoomlaArticle(ArticlePage):
@@ -250,6 +283,7 @@ class JoomlaArticle(ArticlePage):
         return self.sel.css("meta[property='og:title']::attr(content)").get()
 
     def body(self) -> str | None:
+        uncloak(self.article)
         found = select(self.article, BODY)
         if found:
             return join_paragraphs(paragraphs(found[:1], skip=BODY_SKIP))

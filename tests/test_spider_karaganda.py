@@ -527,3 +527,18 @@ def test_joomla5_blog_without_microdata(spider):
                   J4_BLOG.format(items="".join(J4_ITEM.format(href=h) for h in hrefs)))
     response = html_response(f"{ORIGIN}/novosti?start=10", page)
     assert list(dict.fromkeys(spider.article_links(response))) == [ORIGIN + h for h in hrefs]
+
+
+def test_cloaked_email_in_the_text_reads_as_printed_and_the_footer_stays_out():
+    page = saved_text(A439)
+    footer = re.search(r'<span id="cloak[0-9a-f]+">.*?</script>', page, flags=re.S).group()
+    assert "защищён от спам-ботов" in footer  # the footer's address, written by a script
+    j3 = page.replace("в системе «ИРБИС».</p>", f"в системе «ИРБИС». Пишите: {footer}</p>", 1)
+    item = one_item(html_response(A439, j3))
+    assert item["body"].endswith("в системе «ИРБИС». Пишите: info@karlib.kz")
+    j4 = page.replace("в системе «ИРБИС».</p>",
+                      'в системе «ИРБИС». Пишите: <joomla-hidden-mail is-link="1" is-email="1" first="aW5mbw==" '
+                      'last="a2FybGliLmt6" text="aW5mb0BrYXJsaWIua3o=" base="">Этот адрес электронной почты '
+                      'защищён от спам-ботов.</joomla-hidden-mail></p>', 1)
+    assert one_item(html_response(A439, j4))["body"].endswith("Пишите: info@karlib.kz")
+    assert "спам" not in one_item(saved_response(SITE, A439))["body"]
