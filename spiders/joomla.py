@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import base64
 import html
+import logging
 import re
 from collections.abc import Iterable
 from functools import cached_property
@@ -59,10 +60,13 @@ from parsel import SelectorList
 from scrapy.http import Response, TextResponse
 
 from crawler.feeds import feed_links, is_feed
+from crawler.logs import describe
 from crawler.page import ArticlePage, first_text, paragraphs, select, text_of
 from crawler.spider import REDIRECTS, NewsSpider, is_html
 from crawler.text import join_paragraphs
 from crawler.urls import absolute
+
+logger = logging.getLogger(__name__)
 
 #: the last path segment of an article routed in its category by the legacy router: ID-alias
 SEF_ARTICLE = re.compile(r"/(?P<slug>(?P<id>\d+)-[^/]+?)(?P<suffix>\.html?)?$")
@@ -397,9 +401,15 @@ class JoomlaSpider(NewsSpider):
 
     async def start(self):
         async for request in super().start():
-            # a feed that cannot be had (switched off, an error) leads to the listing all the same
-            request.meta["then"] = [self.listing_url()]
-            yield request
+            yield request.replace(errback=self.feed_failed, meta={**request.meta, "then": [self.listing_url()]})
+
+    def feed_failed(self, failure):
+        """A feed that cannot be had (switched off: 404; an error) leads to the blog all the
+        same; it is no failed listing page (the walk is whole without it)."""
+        request = failure.request
+        self.inc_stat("feed/unavailable")
+        logger.info("%s: no feed at %s (%s): walking the blog", self.name, request.url, describe(failure.value))
+        yield from self._next_listing(request.meta.get("then", []), after=request.url)
 
     def article_links(self, response: TextResponse) -> Iterable[str]:
         if is_feed(response):
