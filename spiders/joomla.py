@@ -432,13 +432,13 @@ class JoomlaSpider(NewsSpider):
             return [self.listing_url()]
         base = self.base_of(response)
         here = self.start_of(response.url)
-        path = urlsplit(response.url).path
+        path = self.listing_path(response.url)
         pages = {}
         for href in response.css(".pagination a::attr(href), ul.pagination a::attr(href), "
                                  "a[rel='next']::attr(href), link[rel='next']::attr(href)").getall():
             url = urljoin(base, href)
             start = self.start_of(url)
-            if urlsplit(url).path == path and start is not None and start > (here or 0):
+            if self.listing_path(url) == path and start is not None and start > (here or 0):
                 pages.setdefault(start, url)
         return [pages[k] for k in sorted(pages)]
 
@@ -450,6 +450,12 @@ class JoomlaSpider(NewsSpider):
         return [urljoin(base, href) for href in
                 response.css(".cat-children .item-title a::attr(href), .com-content-category-blog__children "
                              ".item-title a::attr(href)").getall()]
+
+    @staticmethod
+    def listing_path(url: str) -> str:
+        """A listing's path as its pages spell it: '/', '/index.php' and trailing slashes alike
+        (a home-page blog pages as /index.php?start=N)."""
+        return re.sub(r"(?:/index\.php)?/*$", "", urlsplit(url).path)
 
     @staticmethod
     def start_of(url: str) -> int | None:

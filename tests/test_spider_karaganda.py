@@ -103,6 +103,14 @@ def test_pages_are_walked_forward_one_at_a_time(spider):
     assert list(spider.next_pages(saved_response(SITE, PAGES[2]))) == []
 
 
+def test_home_page_blog_pages_through_index_php(spider):
+    """A featured/home blog at / pages as /index.php?start=N; links to other listings are not its pages."""
+    page = J4_BLOG.format(items="").replace('href="/novosti?start=20"', 'href="/index.php?start=20"') \
+        .replace('href="/novosti"', 'href="/"')
+    page = page.replace("</ul></nav>", '<li><a class="page-link" href="/kontakty?start=30">x</a></li></ul></nav>')
+    assert list(spider.next_pages(html_response(f"{ORIGIN}/", page))) == [f"{ORIGIN}/index.php?start=20"]
+
+
 def test_listing_walk_reaches_every_article(spider):
     found = set()
     for url in PAGES:
