@@ -19,7 +19,8 @@ Listing   the category blog (the entry's `news`), paged with ?start=N (limitstar
           (.cat-children) are walked besides. Modules beside the blog (announcements, latest,
           most read) are not entries.
 Feed      the category's ?format=feed&type=rss (and type=atom): the latest entries, read
-          first; when none is new on an incremental run the listing is not fetched at all.
+          first; when none is new on an incremental run the listing is not fetched at all. A
+          feed switched off (404) or failing leads to the blog, and is no failed listing.
 Article   ".item-page" (schema.org Article; J4 ".com-content-article"):
   title     [itemprop=headline] (J3 "page-header h2", J4 h1/h2), never the menu heading h1;
             Joomla 5 prints no microdata in its layouts (JSON-LD comes from a plugin): the
@@ -204,7 +205,8 @@ class JoomlaArticle(ArticlePage):
 
     def routed_links(self) -> list[str]:
         """URLs of this article the CMS routed on the page: the print link (J3: SEF URL +
-        ?tmpl=component&print=1), the URL the e-mail link carries base64-encoded (J3 com_mailto)."""
+        ?tmpl=component&print=1), the URL the e-mail link carries base64-encoded (com_mailto of
+        early Joomla 3; later releases carry a session hash there, which reads as no URL)."""
         found = [self.absolute(link) for link in
                  self.article.css(".print-icon a::attr(href), a[href*='print=1']::attr(href)").getall()]
         for link in self.article.css(".email-icon a::attr(href)").getall():
