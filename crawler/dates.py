@@ -141,6 +141,11 @@ def read_date(text: str, language: str, tz: str, now: datetime | None = None) ->
     return facts.reading(zone(tz))
 
 
+def prints_clock(text: str) -> bool:
+    """Whether a date text prints a time of day (`14:05`, `3:15 CH`), not the date alone."""
+    return bool(_CLOCK.search(normalize(text or "")))
+
+
 def normalize(text: str) -> str:
     """The text as the reader sees it: NFC, ASCII digits, Persian letters, ZWNJ as space, lower case."""
     return persian_letters(ascii_digits(clean_line(text))).translate(_FOLD).lower()

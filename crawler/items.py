@@ -43,8 +43,8 @@ class ArticleItem(scrapy.Item):
     #: not in the output: the canonical URL the page was fetched at (where its own name is
     #: shared with another article, the item falls back to it: pipelines/dedup.py)
     fetched = scrapy.Field()
-    #: not in the output: the page's machine publication moment (ISO 8601), which times a printed
-    #: day that prints no time (pipelines.dates); removed there
+    #: not in the output: the publication moment the markup carries (a <time datetime>, a meta),
+    #: ISO 8601 with offset; the dates pipeline takes its time where the printed date has none
     published_moment = scrapy.Field()
 
 

@@ -4,12 +4,17 @@ Unreadable, conflicting and implausible dates are counted (dates/<reason>) and l
 validation then drops the item, so a wrong date is never stored. A printed weekday that
 disagrees with the date is counted (dates/weekday_mismatch) but the date is kept: real pages
 print a wrong weekday now and then.
+
+Where the page prints a date without a time and its markup carries the publication moment
+(`published_moment`: a <time datetime>, a meta; set by the page class), the moment's time to
+the second, on the site's clock, is taken on the printed day; where nothing is printed (no
+date_raw, or date_raw is the moment itself), the moment on the site's clock. The moment never overrides a printed time.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from crawler.dates import DateError, on_printed_day, read_date
+from crawler.dates import DateError, prints_clock, read_date, zone
 from pipelines.base import SitePipeline, logger
 
 
@@ -17,16 +22,34 @@ def _stat(reason: str) -> str:
     return "dates/" + reason.replace(" ", "_")
 
 
+def _moment(value: str | None, tz: str) -> datetime | None:
+    """A machine moment (ISO 8601 with offset) on the site's clock; None when it is not one."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+    if moment is None or moment.tzinfo is None or moment.year < 1990:
+        return None
+    return moment.astimezone(zone(tz))
+
+
 class DatePipeline(SitePipeline):
     def process_item(self, item):
         raw = item.get("date_raw")
-        # the page's machine publication moment (a CMS adapter's `published_moment`, not output):
-        # it times a printed day that prints no time
-        machine = item.pop("published_moment", None)
         crawled = datetime.fromisoformat(item["crawled_at"])  # Python 3.11 reads the "Z"
+        tz = self.spider.timezone
+        # not an output field: popped so that it never enters fingerprints or lines
+        stamp = item.pop("published_moment", None) if "published_moment" in item else None
+        moment = _moment(stamp, tz)
         try:
-            reading = read_date(raw or "", self.spider.language, self.spider.timezone, now=crawled)
+            if moment is not None and (raw or "").strip() in ("", stamp.strip()):
+                raise DateError("no printed date", raw or "")
+            reading = read_date(raw or "", self.spider.language, tz, now=crawled)
         except DateError as exc:
+            if moment is not None and (raw or "").strip() in ("", stamp.strip()) and moment <= crawled:
+                item["published_at"] = moment.isoformat()
+                self.stats.inc_value("dates/machine_moment_only")
+                return item
             self.stats.inc_value(_stat(exc.reason))
             logger.warning("no publication date for %s: %s", item.get("url"), exc)
             item["published_at"] = None
@@ -34,11 +57,11 @@ class DatePipeline(SitePipeline):
             for note in reading.notes:
                 self.stats.inc_value(_stat(note))
                 logger.info("%s for %s: %r", note, item.get("url"), raw)
-            moment = reading.moment
-            if machine and not reading.timed:
-                try:
-                    moment = on_printed_day(moment, machine, self.spider.timezone)
-                except ValueError:
-                    self.stats.inc_value(_stat("unreadable_machine_moment"))
-            item["published_at"] = moment.isoformat()
+            published = reading.moment
+            if moment is not None and not prints_clock(raw):
+                # the printed day, the machine moment's time of day on the site's clock
+                published = datetime.combine(published.date(), moment.time().replace(tzinfo=None),
+                                             tzinfo=zone(tz))
+                self.stats.inc_value("dates/time_from_markup")
+            item["published_at"] = published.isoformat()
         return item
