@@ -113,14 +113,20 @@ def parse_date(text: str, language: str, tz: str, now: datetime | None = None) -
     return read_date(text, language, tz, now).moment
 
 
-def on_printed_day(printed: datetime, machine: str, tz: str) -> datetime:
-    """A printed day without a time, timed by a machine moment of the page (`<time datetime>`,
-    `article:published_time`, a CMS API's UTC date; ISO 8601, UTC where it names no offset): that
-    moment to the second on the site's clock, on the printed day, with that day's offset."""
-    moment = datetime.fromisoformat(machine.strip().replace("Z", "+00:00"))
+def machine_moment(value: str, tz: str) -> datetime:
+    """A page's machine publication moment (`<time datetime>`, `article:published_time`, a CMS
+    API's date; ISO 8601, UTC where it names no offset, as WordPress's date_gmt) on the site's
+    clock; ValueError when it is not one."""
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    local = moment.astimezone(zone(tz)).time().replace(microsecond=0)
+    return moment.astimezone(zone(tz)).replace(microsecond=0)
+
+
+def on_printed_day(printed: datetime, machine: str, tz: str) -> datetime:
+    """A printed day without a time, timed by a machine moment of the page: that moment to the
+    second on the site's clock, on the printed day, with that day's offset."""
+    local = machine_moment(machine, tz).time().replace(tzinfo=None)
     return datetime.combine(printed.date(), local, tzinfo=zone(tz))
 
 
@@ -139,11 +145,6 @@ def read_date(text: str, language: str, tz: str, now: datetime | None = None) ->
         raise DateError("unaccounted date part", text)
     facts.words(_TOKEN.findall(rest))
     return facts.reading(zone(tz))
-
-
-def prints_clock(text: str) -> bool:
-    """Whether a date text prints a time of day (`14:05`, `3:15 CH`), not the date alone."""
-    return bool(_CLOCK.search(normalize(text or "")))
 
 
 def normalize(text: str) -> str:

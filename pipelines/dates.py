@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crawler.dates import DateError, prints_clock, read_date, zone
+from crawler.dates import DateError, machine_moment, on_printed_day, read_date
 from pipelines.base import SitePipeline, logger
 
 
@@ -23,14 +23,12 @@ def _stat(reason: str) -> str:
 
 
 def _moment(value: str | None, tz: str) -> datetime | None:
-    """A machine moment (ISO 8601 with offset) on the site's clock; None when it is not one."""
+    """A machine moment on the site's clock; None when there is none or it is not one."""
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00")) if value else None
+        moment = machine_moment(value, tz) if value else None
     except ValueError:
         return None
-    if moment is None or moment.tzinfo is None or moment.year < 1990:
-        return None
-    return moment.astimezone(zone(tz))
+    return moment if moment is not None and moment.year >= 1990 else None
 
 
 class DatePipeline(SitePipeline):
@@ -58,10 +56,8 @@ class DatePipeline(SitePipeline):
                 self.stats.inc_value(_stat(note))
                 logger.info("%s for %s: %r", note, item.get("url"), raw)
             published = reading.moment
-            if moment is not None and not prints_clock(raw):
-                # the printed day, the machine moment's time of day on the site's clock
-                published = datetime.combine(published.date(), moment.time().replace(tzinfo=None),
-                                             tzinfo=zone(tz))
+            if moment is not None and not reading.timed:
+                published = on_printed_day(published, stamp, tz)
                 self.stats.inc_value("dates/time_from_markup")
             item["published_at"] = published.isoformat()
         return item
