@@ -147,3 +147,27 @@ def test_scrapy_crawl_loads_sites_by_id_through_the_site_list(tmp_path):
 def test_crawl_of_an_unknown_site_is_a_usage_error_naming_the_known_ones(tmp_path):
     result = crawl(["crawl", "nosuch", "--output", str(tmp_path / "o.jsonl")], cwd=tmp_path)
     assert result.returncode == 2 and "unknown site(s): nosuch" in result.stderr and "akmola" in result.stderr
+
+
+@pytest.mark.crawl
+def test_an_entry_without_cms_is_recognised_crawled_and_the_report_says_how(tmp_path):
+    """A province given by an operator's entry that names no CMS: the saved WordPress copy is
+    recognised before the crawl and crawled by its adapter to every expected article."""
+    import json
+
+    from crawler.replay import ReplayServer, SiteCopy
+    from tests.support import SITES, expected_items, read_lines
+
+    entry = ('[akmola_again]\nname = "Akmola"\norigin = "https://aounb.kz"\nlanguage = "kk"\n'
+             'timezone = "Asia/Almaty"\nnews = "https://aounb.kz/kz/category/jana_kz/"\n')
+    with ReplayServer([SiteCopy.load(SITES / "akmola")]) as server:
+        mirror = server.write_map(tmp_path / "m.json")
+        result = crawl(["crawl", "akmola_again", "--sites-file", str(write(tmp_path, entry)), "--mirror", str(mirror),
+                        "--output", str(tmp_path / "o.jsonl")], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "cms: recognised as wordpress (generator meta 'WordPress" in result.stderr
+    items = read_lines(tmp_path / "o.jsonl")
+    assert {i["site"] for i in items} == {"akmola_again"}
+    assert sorted(i["url"] for i in items) == sorted(e["url"] for e in expected_items("akmola"))
+    (report,) = (tmp_path / "_runs").glob("*.json")
+    assert json.loads(report.read_text())["sites"][0]["recognised"].startswith("wordpress (")
