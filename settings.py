@@ -63,6 +63,10 @@ FEED_EXPORT_ENCODING = "utf-8"
 # values; the cache misses every time and it cost ~8% of a crawl's CPU (BENCHMARKS.md).
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
+# Listing walks end (crawler/walk.py): at most this many listing pages per site and run (the
+# largest real listing has ~1,300); the run report says when a site reached it.
+LISTING_PAGE_LIMIT = 2000
+
 # Operations (crawler/cli.py): the free space the preflight wants on every disk the run writes
 # to, and how long an interrupted run may take to finish its items in flight before it stops.
 PREFLIGHT_MIN_FREE_MB = 16

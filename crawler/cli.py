@@ -190,9 +190,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], *,
-         since: datetime | None, archive_dir: Path | None, state_path: Path | None) -> int:
+         since: datetime | None, archive_dir: Path | None, state_path: Path | None,
+         damage: list[Any] = ()) -> int:
     """A run of `crawl` or `extract`: preflight, the lock, the state, the sink, the crawl, the
-    report, and the exit code, with interrupts and storage failures handled the same way."""
+    report, and the exit code, with interrupts and storage failures handled the same way.
+    `damage`: what of the run's input archives could not be read (crawler.warc_source.Damage):
+    in the report, and exit 1."""
     from crawler.interrupt import RunStopper
     from crawler.lock import LockBusy, RunLock
     from crawler.output import DirSink, FileSink, unused_run_name
@@ -258,7 +261,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
                           settings_overrides=overrides, stopper=stopper)
         outputs = [str(p) for p in sink.close()]
         reports = [site_report(site, stats[site], args.missing_max) for site in sites]
-        code = EXIT_OK if all(r.ok for r in reports) else EXIT_SITE_FAILED
+        code = EXIT_OK if all(r.ok for r in reports) and not damage else EXIT_SITE_FAILED
         stopped = None
         if sink.failed is not None:
             code, stopped = EXIT_STORAGE, f"storage failed: {sink.failed}"
@@ -267,7 +270,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         report = RunReport(run=run, started=started.isoformat(),
                            finished=datetime.now(timezone.utc).isoformat(), exit_code=code,
                            outputs=outputs, sites=reports, stopped=stopped,
-                           archives=archives_of(stats))
+                           archives=archives_of(stats), archive_damage=[d.to_json() for d in damage])
         try:
             saved = report.save(report_dir / f"{run}.json")
         except OSError as exc:
@@ -373,11 +376,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
                          f"{', '.join(sorted(index.origins())) or 'nothing'}); use --mirror or --site")
     print(f"extracting {', '.join(sites)} from {len(files)} archive file(s), "
           f"{len(index)} captures", file=sys.stderr)
+    for damage in index.damage:  # the complete records are used; the run ends with exit 1
+        print(f"crawler: damaged archive: {damage.describe()}", file=sys.stderr)
     # what a crawl's options would be: every article revisited, nothing archived again
     run_args = argparse.Namespace(**vars(args), revisit_days=EXTRACT_REVISIT_DAYS, missing_max=0.2,
                                   full=False, quiet=False)
     return _run(run_args, sites, {**EXTRACT_SETTINGS, "ARCHIVE_SOURCES": files}, since=None,
-                archive_dir=None, state_path=Path(args.state) if args.state else None)
+                archive_dir=None, state_path=Path(args.state) if args.state else None, damage=index.damage)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

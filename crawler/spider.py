@@ -26,6 +26,8 @@ from crawler.items import ArticleItem
 from crawler.logs import describe
 from crawler.page import ArticlePage
 from crawler.urls import Aliases, absolute, canonical_url
+from crawler.walk import DEFAULT_PAGE_LIMIT, Walks
+from crawler.warc_source import NOT_IN_ARCHIVE
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,6 @@ class LinkNotes:
     aliases: dict[str, str] = field(default_factory=dict)  # redirecting URL → where it led
     dead: set[str] = field(default_factory=set)  # article links that answered 404/410
     older_than_since: set[str] = field(default_factory=set)  # listings that reached --since
-    listings: set[str] = field(default_factory=set)  # listing pages walked or asked for
 
 REDIRECTS = [301, 302, 303, 307, 308]
 MAX_REDIRECTS = 5
@@ -69,8 +70,16 @@ class NewsSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        #: what this run learned about links (redirect aliases, dead links, walked listings)
+        #: what this run learned about links (redirect aliases, dead links)
         self.links = LinkNotes()
+        #: the listing walks of this run: links met, pages asked for, the page limit (crawler.walk)
+        self.walks = Walks(DEFAULT_PAGE_LIMIT)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.walks = Walks(crawler.settings.getint("LISTING_PAGE_LIMIT", DEFAULT_PAGE_LIMIT))
+        return spider
 
     @property
     def allowed_domains(self) -> list[str]:
@@ -101,10 +110,11 @@ class NewsSpider(scrapy.Spider):
         if self.resume_walk and self.is_incremental:
             logger.info("%s: the last walk was cut short: walking every listing page this time", self.name)
         for path in self.start_paths:
-            yield scrapy.Request(self.origin.rstrip("/") + path, callback=self.parse_listing,
-                                 errback=self.listing_failed)
+            for request in self._listing(self.origin.rstrip("/") + path):
+                yield request
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        self.inc_stat("listing/pages")
         if not isinstance(response, TextResponse):
             self.count_skip("listing_not_html", response.url)
             return
@@ -113,7 +123,10 @@ class NewsSpider(scrapy.Spider):
             logger.info("the page before %s reached articles older than --since: stopping", response.url)
             return
         new = 0
-        for url in self._links(response, self.article_links(response)):
+        articles = list(self._links(response, self.article_links(response)))
+        sections = list(self._links(response, self.section_links(response)))
+        fresh = self.walks.brings_news(articles + sections)  # anything this run had not met
+        for url in articles:
             self.inc_stat("listing/article_links")
             if not self._is_page(url):
                 continue
@@ -124,13 +137,16 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
                                  meta={"listing": response.url, "dont_redirect": True,
                                        "handle_httpstatus_list": REDIRECTS})
-        for url in self._links(response, self.section_links(response)):
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
-        if new or not self.is_incremental or getattr(self, "resume_walk", False):
+        for url in sections:
+            yield from self._listing(url)
+        self.walks.asked.add(response.url)  # (where a redirect led: not asked for again)
+        if not fresh:  # an endless pager, a loop: nothing this run had not met (first runs too)
+            self.inc_stat("listing/nothing_new_stopped")
+            logger.info("%s: nothing new to this run on %s: not walking further", self.name, response.url)
+        elif new or not self.is_incremental or getattr(self, "resume_walk", False):
             # One page at a time, the first not yet walked, after this page's articles (lower
             # priority): a walk can then stop where the new articles end (incremental runs) or
             # where older ones begin (--since), instead of having asked for every page at once.
-            self.links.listings.add(response.url)
             pages = list(self._links(response, self.next_pages(response)))
             yield from self._next_listing(pages, after=response.url)
         else:
@@ -139,16 +155,25 @@ class NewsSpider(scrapy.Spider):
 
     def _next_listing(self, pages: list[str], after: str) -> Iterable[scrapy.Request]:
         """The first page of `pages` not walked yet; the others wait in case that one fails."""
-        rest = [u for u in pages if u not in self.links.listings]
+        rest = [u for u in pages if not self.walks.was_asked(u)]
         if rest:
-            self.links.listings.add(rest[0])
-            yield scrapy.Request(rest[0], callback=self.parse_listing, errback=self.listing_failed,
-                                 priority=-1, meta={"after": after, "then": rest[1:]})
+            yield from self._listing(rest[0], priority=-1, meta={"after": after, "then": rest[1:]})
+
+    def _listing(self, url: str, **kwargs: Any) -> Iterable[scrapy.Request]:
+        """A listing page asked for once in a run, while the site's page limit allows."""
+        if self.walks.ask(url):
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed, **kwargs)
+        elif self.walks.limit_hit and self.walks.first_refusal():
+            logger.warning("%s: listing page limit reached (LISTING_PAGE_LIMIT=%d): no more listing pages "
+                           "asked for; not asked: %s", self.name, self.walks.limit, url)
+            self.inc_stat("listing/page_limit_reached")
 
     def listing_failed(self, failure) -> Iterable[scrapy.Request]:
         """A listing page that cannot be had: counted, and the walk goes on past it where it can."""
         request = failure.request
-        if _forbidden_by_robots(failure.value):  # a menu link the site asks us not to follow
+        if _not_in_archive(failure.value):
+            self.count_skip("missing_from_archive", request.url)
+        elif _forbidden_by_robots(failure.value):  # a menu link the site asks us not to follow
             self.count_skip("forbidden_by_robots", request.url, level=logging.INFO)
         else:
             self.count_skip("listing_failed", request.url, describe(failure.value))
@@ -219,7 +244,9 @@ class NewsSpider(scrapy.Spider):
     def article_failed(self, failure) -> None:
         request = failure.request
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        if status in (404, 410):
+        if _not_in_archive(failure.value):  # extract: not an answer of the site, not a dead link
+            self.count_skip("missing_from_archive", request.url)
+        elif status in (404, 410):
             self.links.dead.add(request.url)  # a deleted article: not asked again on later runs
             self.count_skip(f"article_http_{status}", request.url)
         elif _forbidden_by_robots(failure.value):
@@ -269,6 +296,11 @@ class NewsSpider(scrapy.Spider):
         """A page that yields no item: logged (one line naming the site) and counted under skipped/<reason>."""
         logger.log(level, "%s: skipped %s (%s)%s", self.name, url, reason, f": {detail}" if detail else "")
         self.inc_stat(f"skipped/{reason}")
+
+
+def _not_in_archive(error: BaseException) -> bool:
+    """A 404 made up by extract for a page its archives lack (crawler.warc_source)."""
+    return NOT_IN_ARCHIVE in getattr(getattr(error, "response", None), "flags", ())
 
 
 def _forbidden_by_robots(error: BaseException) -> bool:
