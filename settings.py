@@ -1,5 +1,6 @@
 """Scrapy settings of the library-news crawler (scrapy.cfg points here; the CLI loads the same)."""
 from crawler.items import FIELDS
+from crawler.urls import NOT_WEB_HANDLERS
 
 BOT_NAME = "library-news"
 SPIDER_MODULES = ["spiders"]
@@ -38,9 +39,13 @@ ARCHIVE_RUN = None
 
 # Live origins fetched from local mirrors (a JSON map file; see crawler/mirror.py).
 MIRROR_MAP = None
+# Only http(s) is ever fetched: Scrapy's handlers of other schemes (file:, ftp:, s3:, data:) are
+# off, so no link, redirect or feed entry, however it got into a request, reads a local file or
+# reaches another service (such a request fails as NotSupported, counted where it came from).
 DOWNLOAD_HANDLERS = {
     "http": "crawler.mirror.MirrorDownloadHandler",
     "https": "crawler.mirror.MirrorDownloadHandler",
+    **NOT_WEB_HANDLERS,
 }
 
 ITEM_PIPELINES = {

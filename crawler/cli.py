@@ -333,10 +333,12 @@ def archives_of(stats: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             for site, s in stats.items() if s.get("archive/file")]
 
 
+from crawler.urls import NOT_WEB_HANDLERS  # noqa: E402 (light: the settings need it too)
+
 # Extraction reads a disk, not a site: no politeness delays, no retries (an archived answer is
 # the same every time), and nothing archived again.
 EXTRACT_SETTINGS = {
-    "DOWNLOAD_HANDLERS": {"http": "crawler.warc_source.ArchiveDownloadHandler",
+    "DOWNLOAD_HANDLERS": {**NOT_WEB_HANDLERS, "http": "crawler.warc_source.ArchiveDownloadHandler",
                           "https": "crawler.warc_source.ArchiveDownloadHandler"},
     "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "RETRY_ENABLED": False,
     "CONCURRENT_REQUESTS": 64, "CONCURRENT_REQUESTS_PER_DOMAIN": 32, "ARCHIVE_DIR": None,

@@ -231,7 +231,7 @@ class NewsSpider(scrapy.Spider):
             self.count_skip("redirect_without_location", response.url)
             return
         target = canonical_url(target, self.url_aliases)
-        if urlsplit(target).hostname != urlsplit(self.origin).hostname:
+        if urlsplit(target).hostname != urlsplit(self.origin).hostname or not _web(target):
             self.count_skip("redirect_off_site", response.url, target)
         elif target in chain:
             self.count_skip("redirect_loop", response.url, " → ".join(chain + [target]))
@@ -260,12 +260,13 @@ class NewsSpider(scrapy.Spider):
         self.links.aliases[canonical_url(source, self.url_aliases)] = canonical_url(target, self.url_aliases)
 
     def _links(self, response: TextResponse, links: Iterable[str]) -> Iterable[str]:
-        """Absolute canonical URLs on this site's origin, each once."""
+        """Absolute canonical http(s) URLs on this site's origin, each once (never another host,
+        and never file:, ftp: or any other scheme, whatever a page, feed or sitemap names)."""
         seen = set()
         host = urlsplit(self.origin).netloc.lower()
         for link in links:
             url = absolute(response.url, link)
-            if not url or urlsplit(url).netloc.lower() != host:
+            if not url or urlsplit(url).netloc.lower() != host or not _web(url):
                 continue
             url = canonical_url(url, self.url_aliases)
             if url not in seen:
@@ -296,6 +297,11 @@ class NewsSpider(scrapy.Spider):
         """A page that yields no item: logged (one line naming the site) and counted under skipped/<reason>."""
         logger.log(level, "%s: skipped %s (%s)%s", self.name, url, reason, f": {detail}" if detail else "")
         self.inc_stat(f"skipped/{reason}")
+
+
+def _web(url: str) -> bool:
+    """An http(s) URL: the only schemes a crawl follows (file://site-host/etc/passwd is no page)."""
+    return urlsplit(url).scheme.lower() in ("http", "https")
 
 
 def _not_in_archive(error: BaseException) -> bool:
