@@ -59,9 +59,12 @@ NOT_IN_ARCHIVE = "not_in_archive"
 #: the size limit of a live crawl (settings.DOWNLOAD_MAXSIZE), for readers given none
 DEFAULT_MAXSIZE = 16 * 1024 * 1024
 #: room for the HTTP status line and headers in a record's block, over the body's limit
-HEAD_ROOM = 256 * 1024
+HEAD_ROOM = 64 * 1024
 #: bytes read at a time while checking a record through (digests, length)
 CHUNK = 64 * 1024
+#: compressed bytes inflated at a time: deflate inflates at most ~1,032-fold, so no single step
+#: holds more than ~4 MB however the data was made
+INFLATE_BLOCK = 4096
 
 
 class ArchiveError(ValueError):
@@ -87,7 +90,7 @@ class WatchfulReader(DecompressingBufferedReader):
 def watchful_records(handle: BinaryIO) -> ArchiveIterator:
     """An ArchiveIterator checking digests, on a WatchfulReader."""
     records = ArchiveIterator(handle, check_digests=True)
-    records.reader = WatchfulReader(records.fh, block_size=CHUNK)
+    records.reader = WatchfulReader(records.fh, block_size=INFLATE_BLOCK)
     return records
 
 
@@ -181,9 +184,9 @@ def decode_payload(payload: bytes, headers: list[tuple[str, str]], content: bool
         encoding = None
     try:
         if values.get("transfer-encoding") == "chunked":
-            body = ChunkedDataReader(io.BytesIO(payload), decomp_type=encoding).read(maxsize + 1)
+            body = ChunkedDataReader(io.BytesIO(payload), block_size=INFLATE_BLOCK, decomp_type=encoding).read(maxsize + 1)
         elif encoding:
-            body = BufferedReader(io.BytesIO(payload), decomp_type=encoding).read(maxsize + 1)
+            body = BufferedReader(io.BytesIO(payload), block_size=INFLATE_BLOCK, decomp_type=encoding).read(maxsize + 1)
         else:
             return payload, False
     except (zlib.error, EOFError, ValueError, OSError) as exc:
@@ -312,7 +315,7 @@ class ArchiveIndex:
         follows a cut or garbled record cannot be found reliably)."""
         records = watchful_records(handle)
         reader = records.reader
-        warc, last = 0, None
+        warc, last, end = 0, None, 0
         while True:
             offset = records.offset
             try:
@@ -321,9 +324,13 @@ class ArchiveIndex:
                     raise ArchiveLoadFailed(f"a {record.format} record, not a WARC record")
                 problem = self._check_through(records, record)
                 offset = records.get_record_offset()
+                end = offset + records.get_record_length()
             except StopIteration:
                 if reader.error is not None:  # the garbled gzip ended the records silently
                     self.damage.append(Damage(name, offset, "garbled_gzip", last, _short(reader.error)))
+                elif warc and (rest := _leftover(handle, end)):  # a record header cut short
+                    self.damage.append(Damage(name, end, "cut_short", last,
+                                              f"{rest} bytes after the last whole record are no whole record"))
                 break
             except ArchiveLoadFailed as exc:
                 if not warc or "non-chunked gzip" in str(exc):
@@ -450,7 +457,9 @@ class ArchiveIndex:
             handle = self.sources[capture.source]
             handle.seek(capture.offset)
             try:
-                record = next(iter(ArchiveIterator(handle, no_record_parse=True)))
+                records = ArchiveIterator(handle, no_record_parse=True)
+                records.reader = WatchfulReader(records.fh, block_size=INFLATE_BLOCK)
+                record = next(records)
                 block = record.raw_stream.read(maxsize + HEAD_ROOM + 1)
             except (StopIteration, ArchiveLoadFailed, zlib.error, EOFError, ValueError) as exc:
                 raise RecordUnreadable(f"record at offset {capture.offset}: {_short(exc)}") from exc
@@ -469,6 +478,15 @@ class ArchiveIndex:
     def close(self) -> None:
         for handle in self.sources:
             handle.close()
+
+
+def _leftover(handle: BinaryIO, end: int) -> int:
+    """How many bytes past `end` (where the last whole record ended) are more than blank lines:
+    warcio ends its records silently where a file is cut inside a record's header."""
+    handle.seek(0, io.SEEK_END)
+    size = handle.tell()
+    handle.seek(end)
+    return size - end if handle.read(1024).strip(b"\r\n") else 0
 
 
 def _short(exc: BaseException) -> str:
