@@ -33,7 +33,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.retry.BackoffRetryMiddleware": 550,
     # every response as received, into DIR/<site>/<run>.warc.gz (off unless ARCHIVE_DIR is set)
     "crawler.archive.ArchiveRecorder": 950,
+    # large pages being read share a budget: peak memory bounded (crawler/bounds.py); last on
+    # the way in, after HttpCompressionMiddleware decoded the body
+    "crawler.bounds.PageBudgetDownloaderMiddleware": 10,
 }
+SPIDER_MIDDLEWARES = {"crawler.bounds.PageBudgetSpiderMiddleware": 10}
+PAGE_BUDGET_BYTES = 64 * 1024 * 1024
+PAGE_BUDGET_MIN_BYTES = 1024 * 1024
 ARCHIVE_DIR = None
 ARCHIVE_RUN = None
 

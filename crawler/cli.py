@@ -341,7 +341,7 @@ EXTRACT_SETTINGS = {
     "DOWNLOAD_HANDLERS": {**NOT_WEB_HANDLERS, "http": "crawler.warc_source.ArchiveDownloadHandler",
                           "https": "crawler.warc_source.ArchiveDownloadHandler"},
     "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "RETRY_ENABLED": False,
-    "CONCURRENT_REQUESTS": 64, "CONCURRENT_REQUESTS_PER_DOMAIN": 32, "ARCHIVE_DIR": None,
+    "CONCURRENT_REQUESTS": 8, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "ARCHIVE_DIR": None,
     # Scrapy starts CONCURRENT_ITEMS (100) asyncio tasks per response to take its items; a page
     # gives one item at most: 100 tasks a page were a third of the CPU of an extraction
     "CONCURRENT_ITEMS": 4,

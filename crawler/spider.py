@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
@@ -192,7 +193,7 @@ class NewsSpider(scrapy.Spider):
             logger.warning("charset of %s: %s", response.url, fixed)
             self.inc_stat(f"charset/{fixed.replace(' ', '_')}")
         try:
-            fields = self.article_page(response.url, response.selector).fields()
+            fields = self.article_page(response.url, page_selector(response)).fields()
         except Exception:  # a page that breaks the page class is counted, never a crashed run
             logger.exception("extraction failed on %s", response.url)
             self.count_skip("extraction_error", response.url)
@@ -297,6 +298,13 @@ class NewsSpider(scrapy.Spider):
         """A page that yields no item: logged (one line naming the site) and counted under skipped/<reason>."""
         logger.log(level, "%s: skipped %s (%s)%s", self.name, url, reason, f": {detail}" if detail else "")
         self.inc_stat(f"skipped/{reason}")
+
+
+def page_selector(response: TextResponse) -> Selector:
+    """A selector over a page that does not hold on to the response (`response.selector` is
+    cached on the response and points back at it: a cycle that keeps a large page and its parsed
+    tree alive until a full pass of the garbage collector; crawler/bounds.py)."""
+    return Selector(text=response.text, type="html", base_url=response.url)
 
 
 def _web(url: str) -> bool:
