@@ -113,6 +113,7 @@ class PageBudgetDownloaderMiddleware:
         weakref.finalize(response, _give_back, self.budget, request.meta)
         if self.stats is not None:
             self.stats.inc_value("page_budget/large_responses")
+            self.stats.max_value("page_budget/peak_bytes", self.budget.used)
             if self.budget.waits > waits:
                 self.stats.inc_value("page_budget/waited")
         return response

@@ -383,7 +383,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     # what a crawl's options would be: every article revisited, nothing archived again
     run_args = argparse.Namespace(**vars(args), revisit_days=EXTRACT_REVISIT_DAYS, missing_max=0.2,
                                   full=False, quiet=False)
-    return _run(run_args, sites, {**EXTRACT_SETTINGS, "ARCHIVE_SOURCES": files}, since=None,
+    return _run(run_args, sites, {**EXTRACT_SETTINGS, **_overrides(args.set), "ARCHIVE_SOURCES": files}, since=None,
                 archive_dir=None, state_path=Path(args.state) if args.state else None, damage=index.damage)
 
 
@@ -520,6 +520,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--output-dir", metavar="DIR", help="DIR/<site>/<run>.jsonl")
     ext.add_argument("--state", metavar="PATH",
                      help="write only items new or changed since this state's last write, and record them")
+    ext.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a Scrapy setting, as for crawl (e.g. -s DOWNLOAD_MAXSIZE=4000000)")
     ext.set_defaults(func=cmd_extract)
 
     demo = sub.add_parser("demo", help="crawl the project's saved pages, served on loopback")
