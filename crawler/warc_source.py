@@ -3,7 +3,7 @@ that answers requests from it with no network.
 
 Any WARC reads the same: ours, wget's, another archiver's; `.warc` or `.warc.gz`, gzip per
 record or the whole file; chunked transfer encoding and `Content-Encoding: gzip` as recorded on
-the wire (warcio decodes both); `revisit` records (the payload of the capture they refer to, by
+the wire (chunks undone here; Content-Encoding by the reader: Scrapy in `extract`); `revisit` records (the payload of the capture they refer to, by
 WARC-Refers-To-Target-URI and -Date, else by payload digest); `warcinfo`, `metadata`, `resource`
 and `request` records skipped; several sites interleaved. With a mirror map, captures made through
 a local mirror (http://127.0.0.1:PORT/...) count as captures of the live origin.
