@@ -213,3 +213,25 @@ def test_a_record_whose_digest_does_not_match_is_named_and_not_used(whole, tmp_p
     (damage,) = index.damage
     assert damage.problem == "digest_mismatch" and damage.detail == ARTICLES[7]
     assert index.latest(ARTICLES[7]) is None and index.latest(ARTICLES[8]) is not None
+
+
+@pytest.mark.parametrize("line, repeat", [(b"a" * MB, 64), (b"X-Many: header\r\n" * 65536, 64),
+                                          (b"X-Folded: v\r\n" + b" a" * (MB // 2), 64)],
+                         ids=["one-line-of-64MB", "4M-header-lines", "64MB-folded-header"])
+def test_endless_record_headers_end_the_file_as_damage_in_bounded_memory(whole, tmp_path, line, repeat):
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    member = packer.compress(b"WARC/1.0\r\nWARC-Type: response\r\nX-Long: ")
+    member += b"".join(packer.compress(line) for _ in range(repeat)) + packer.flush()
+    path = tmp_path / "long.warc.gz"
+    path.write_bytes(whole.read_bytes() + member)
+    assert len(member) < MB  # 64 MB of header in well under a megabyte
+    tracemalloc.start()
+    try:
+        index = ArchiveIndex([path])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 12 * MB
+    (damage,) = index.damage
+    assert damage.offset == whole.stat().st_size and damage.problem in ("unreadable", "cut_short")
+    assert len(index) == sum(kind == "response" for _, kind, _ in records(whole))
