@@ -77,6 +77,9 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # Listing walks end (crawler/walk.py): at most this many listing pages per site and run (the
 # largest real listing has ~1,300); the run report says when a site reached it.
 LISTING_PAGE_LIMIT = 2000
+# ... and at most this many links of each kind (articles, sections, next pages) from one listing
+# page (a sitemap holds at most 50,000): a huge page cannot queue a million requests.
+LISTING_LINK_LIMIT = 50000
 
 # Operations (crawler/cli.py): the free space the preflight wants on every disk the run writes
 # to, and how long an interrupted run may take to finish its items in flight before it stops.

@@ -27,7 +27,7 @@ from crawler.items import ArticleItem
 from crawler.logs import describe
 from crawler.page import ArticlePage
 from crawler.urls import Aliases, absolute, canonical_url
-from crawler.walk import DEFAULT_PAGE_LIMIT, Walks
+from crawler.walk import DEFAULT_LINK_LIMIT, DEFAULT_PAGE_LIMIT, Walks
 from crawler.warc_source import NOT_IN_ARCHIVE
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,8 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.walks = Walks(crawler.settings.getint("LISTING_PAGE_LIMIT", DEFAULT_PAGE_LIMIT))
+        spider.walks = Walks(crawler.settings.getint("LISTING_PAGE_LIMIT", DEFAULT_PAGE_LIMIT),
+                             crawler.settings.getint("LISTING_LINK_LIMIT", DEFAULT_LINK_LIMIT))
         return spider
 
     @property
@@ -124,8 +125,8 @@ class NewsSpider(scrapy.Spider):
             logger.info("the page before %s reached articles older than --since: stopping", response.url)
             return
         new = 0
-        articles = list(self._links(response, self.article_links(response)))
-        sections = list(self._links(response, self.section_links(response)))
+        articles = self._capped(response, self.article_links(response))
+        sections = self._capped(response, self.section_links(response))
         fresh = self.walks.brings_news(articles + sections)  # anything this run had not met
         for url in articles:
             self.inc_stat("listing/article_links")
@@ -148,7 +149,7 @@ class NewsSpider(scrapy.Spider):
             # One page at a time, the first not yet walked, after this page's articles (lower
             # priority): a walk can then stop where the new articles end (incremental runs) or
             # where older ones begin (--since), instead of having asked for every page at once.
-            pages = list(self._links(response, self.next_pages(response)))
+            pages = self._capped(response, self.next_pages(response))
             yield from self._next_listing(pages, after=response.url)
         else:
             self.inc_stat("incremental/listings_stopped")
@@ -159,6 +160,15 @@ class NewsSpider(scrapy.Spider):
         rest = [u for u in pages if not self.walks.was_asked(u)]
         if rest:
             yield from self._listing(rest[0], priority=-1, meta={"after": after, "then": rest[1:]})
+
+    def _capped(self, response: TextResponse, links: Iterable[str]) -> list[str]:
+        """A listing page's links of one kind, at most LISTING_LINK_LIMIT of them (counted when cut)."""
+        kept, cut = self.walks.capped(self._links(response, links))
+        if cut:
+            self.inc_stat("listing/links_over_limit")
+            logger.warning("%s: more than %d links on %s (LISTING_LINK_LIMIT): the rest not read",
+                           self.name, self.walks.link_limit, response.url)
+        return kept
 
     def _listing(self, url: str, **kwargs: Any) -> Iterable[scrapy.Request]:
         """A listing page asked for once in a run, while the site's page limit allows."""

@@ -96,3 +96,22 @@ def test_walks_count_what_is_new_to_the_run_and_ask_each_page_once():
     assert not walks.limit_hit and walks.refusals == 0  # a page asked before is no refusal
     assert not walks.ask("p4") and walks.limit_hit and walks.first_refusal()
     assert not walks.ask("p5") and not walks.first_refusal() and walks.refusals == 2
+
+
+def test_a_listing_page_naming_more_links_than_the_limit_gives_the_limit_and_says_so():
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.cli import spider_classes
+    from tests.support import project_settings_dict
+
+    cls = spider_classes()["hanam"]
+    crawler = get_crawler(cls, {**project_settings_dict(), "LISTING_LINK_LIMIT": 25})
+    spider = cls.from_crawler(crawler)
+    page = listing([f"/bai-viet/bai-{n}.html" for n in range(100)], [page_path(n) for n in range(2, 60)])
+    asked = list(spider.parse_listing(HtmlResponse(ORIGIN + "/tin-tuc/", body=page, encoding="utf-8")))
+    articles = [r for r in asked if r.callback == spider.parse_article]
+    assert [r.url for r in articles] == [f"{ORIGIN}/bai-viet/bai-{n}.html" for n in range(25)]
+    assert crawler.stats.get_value("listing/links_over_limit") == 2  # the articles, the pagination bar
+    (following,) = [r for r in asked if r.callback == spider.parse_listing and "trang" in r.url]
+    assert following.url == ORIGIN + page_path(2) and len(following.meta["then"]) == 24
