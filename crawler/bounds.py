@@ -103,8 +103,10 @@ class PageBudgetDownloaderMiddleware:
         return cls(budget_of(crawler.settings), crawler.stats)
 
     async def process_response(self, request: Any, response: Response) -> Response:
+        for key in (TAKEN, ITEMS, DONE):  # copied from the response that led here (a redirect followed
+            request.meta.pop(key, None)   # by the spider), never this response's own
         size = len(response.body)
-        if size < self.budget.smallest or TAKEN in request.meta:
+        if size < self.budget.smallest:
             return response
         waits = self.budget.waits
         await self.budget.take(size)
