@@ -44,21 +44,22 @@ def hostile_site(folder: Path, articles_on: callable, links_of: callable) -> Sit
     return SiteCopy.load(folder)
 
 
-def run(tmp: Path, site: SiteCopy, *settings: str) -> tuple[int, list[str], dict, list[dict]]:
-    """Crawl the site: exit code, the listing pages the server was asked for, the site's report, items."""
+def run(tmp: Path, site: SiteCopy, *settings: str) -> tuple[int, list[str], dict, list[dict], str]:
+    """Crawl the site: exit code, the listing pages the server was asked for, the site's report,
+    items, stderr."""
     with ReplayServer([site]) as server:
         mirror = server.write_map(tmp / "mirror.json")
         result = crawl(["crawl", "hanam", "--mirror", str(mirror), "--output", str(tmp / "out.jsonl"),
                         *[a for s in settings for a in ("-s", s)]], cwd=tmp)
     asked = [key for key in site.requests if key.startswith("/tin-tuc/")]
     report = json.loads(next((tmp / "_runs").glob("*.json")).read_text(encoding="utf-8"))
-    return result.returncode, asked, report["sites"][0], read_lines(tmp / "out.jsonl")
+    return result.returncode, asked, report["sites"][0], read_lines(tmp / "out.jsonl"), result.stderr
 
 
 @pytest.mark.crawl
 def test_an_endless_pager_listing_the_same_article_ends_when_a_page_brings_nothing_new(tmp_path):
     site = hostile_site(tmp_path / "site", lambda n: [ARTICLES[0]], lambda n: [n + 1] if n < PAGES else [])
-    code, asked, report, items = run(tmp_path, site)
+    code, asked, report, items, _ = run(tmp_path, site)
     # page 1 brings the article, page 2 nothing new to this run (first run, no state): the walk ends
     assert asked == [page_path(1), page_path(2)]
     assert code == 0 and [i["url"] for i in items] == [ARTICLES[0]]
@@ -70,9 +71,11 @@ def test_the_page_limit_ends_an_endless_pager_of_new_articles_and_the_report_say
     # every page a new article (links to pages of articles that do not exist answer 404)
     site = hostile_site(tmp_path / "site", lambda n: [f"{ORIGIN}/bai-viet/bai-{n}.html"],
                         lambda n: [n + 1] if n < PAGES else [])
-    code, asked, report, _ = run(tmp_path, site, "LISTING_PAGE_LIMIT=6")
+    code, asked, report, _, stderr = run(tmp_path, site, "LISTING_PAGE_LIMIT=6")
     assert len(asked) == 5 and len(set(asked)) == 5  # the limit counts every listing page: home + 5
     assert report["page_limit_reached"] and report["listing_pages"] == 6
+    assert "NOTE: listing page limit reached after 6 listing pages" in stderr
+    assert "hanam: listing page limit reached (LISTING_PAGE_LIMIT=6)" in stderr
     assert code == 0
 
 
@@ -82,7 +85,7 @@ def test_a_loop_back_to_earlier_pages_is_walked_once_and_a_whole_listing_still_i
     per_page = 4
     on = lambda n: ARTICLES[(n - 1) * per_page:n * per_page] if n <= 8 else []
     site = hostile_site(tmp_path / "site", on, lambda n: [m for m in range(1, 9) if m != n] if n <= 8 else [])
-    code, asked, report, items = run(tmp_path, site)
+    code, asked, report, items, _ = run(tmp_path, site)
     assert sorted(asked) == sorted(page_path(n) for n in range(1, 9))  # each once, no page 9 and on
     assert {i["url"] for i in items} == set(ARTICLES[:8 * per_page])  # every article of the listing
     assert code == 0 and not report["page_limit_reached"]
