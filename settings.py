@@ -1,5 +1,6 @@
 """Scrapy settings of the library-news crawler (scrapy.cfg points here; the CLI loads the same)."""
 from crawler.items import FIELDS
+from crawler.urls import NOT_WEB_HANDLERS
 
 BOT_NAME = "library-news"
 SPIDER_MODULES = ["spiders"]
@@ -36,15 +37,25 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.retry.BackoffRetryMiddleware": 550,
     # every response as received, into DIR/<site>/<run>.warc.gz (off unless ARCHIVE_DIR is set)
     "crawler.archive.ArchiveRecorder": 950,
+    # large pages being read share a budget: peak memory bounded (crawler/bounds.py); last on
+    # the way in, after HttpCompressionMiddleware decoded the body
+    "crawler.bounds.PageBudgetDownloaderMiddleware": 10,
 }
+SPIDER_MIDDLEWARES = {"crawler.bounds.PageBudgetSpiderMiddleware": 10}
+PAGE_BUDGET_BYTES = 64 * 1024 * 1024
+PAGE_BUDGET_MIN_BYTES = 1024 * 1024
 ARCHIVE_DIR = None
 ARCHIVE_RUN = None
 
 # Live origins fetched from local mirrors (a JSON map file; see crawler/mirror.py).
 MIRROR_MAP = None
+# Only http(s) is ever fetched: Scrapy's handlers of other schemes (file:, ftp:, s3:, data:) are
+# off, so no link, redirect or feed entry, however it got into a request, reads a local file or
+# reaches another service (such a request fails as NotSupported, counted where it came from).
 DOWNLOAD_HANDLERS = {
     "http": "crawler.mirror.MirrorDownloadHandler",
     "https": "crawler.mirror.MirrorDownloadHandler",
+    **NOT_WEB_HANDLERS,
 }
 
 ITEM_PIPELINES = {
@@ -66,6 +77,13 @@ FEED_EXPORT_ENCODING = "utf-8"
 # Scrapy re-reads each callback's source for every response to warn about generator return
 # values; the cache misses every time and it cost ~8% of a crawl's CPU (BENCHMARKS.md).
 WARN_ON_GENERATOR_RETURN_VALUE = False
+
+# Listing walks end (crawler/walk.py): at most this many listing pages per site and run (the
+# largest real listing has ~1,300); the run report says when a site reached it.
+LISTING_PAGE_LIMIT = 2000
+# ... and at most this many links of each kind (articles, sections, next pages) from one listing
+# page (a sitemap holds at most 50,000): a huge page cannot queue a million requests.
+LISTING_LINK_LIMIT = 50000
 
 # Operations (crawler/cli.py): the free space the preflight wants on every disk the run writes
 # to, and how long an interrupted run may take to finish its items in flight before it stops.

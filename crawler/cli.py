@@ -229,9 +229,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], *,
-         since: datetime | None, archive_dir: Path | None, state_path: Path | None) -> int:
+         since: datetime | None, archive_dir: Path | None, state_path: Path | None,
+         damage: list[Any] = ()) -> int:
     """A run of `crawl` or `extract`: preflight, the lock, the state, the sink, the crawl, the
-    report, and the exit code, with interrupts and storage failures handled the same way."""
+    report, and the exit code, with interrupts and storage failures handled the same way.
+    `damage`: what of the run's input archives could not be read (crawler.warc_source.Damage):
+    in the report, and exit 1."""
     from crawler.interrupt import RunStopper
     from crawler.lock import LockBusy, RunLock
     from crawler.output import DirSink, FileSink, unused_run_name
@@ -297,7 +300,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
                           settings_overrides=overrides, stopper=stopper)
         outputs = [str(p) for p in sink.close()]
         reports = [site_report(site, stats[site], args.missing_max) for site in sites]
-        code = EXIT_OK if all(r.ok for r in reports) else EXIT_SITE_FAILED
+        code = EXIT_OK if all(r.ok for r in reports) and not damage else EXIT_SITE_FAILED
         stopped = None
         if sink.failed is not None:
             code, stopped = EXIT_STORAGE, f"storage failed: {sink.failed}"
@@ -306,7 +309,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         report = RunReport(run=run, started=started.isoformat(),
                            finished=datetime.now(timezone.utc).isoformat(), exit_code=code,
                            outputs=outputs, sites=reports, stopped=stopped,
-                           archives=archives_of(stats))
+                           archives=archives_of(stats), archive_damage=[d.to_json() for d in damage])
         try:
             saved = report.save(report_dir / f"{run}.json")
         except OSError as exc:
@@ -369,13 +372,15 @@ def archives_of(stats: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             for site, s in stats.items() if s.get("archive/file")]
 
 
+from crawler.urls import NOT_WEB_HANDLERS  # noqa: E402 (light: the settings need it too)
+
 # Extraction reads a disk, not a site: no politeness delays, no retries (an archived answer is
 # the same every time), and nothing archived again.
 EXTRACT_SETTINGS = {
-    "DOWNLOAD_HANDLERS": {"http": "crawler.warc_source.ArchiveDownloadHandler",
+    "DOWNLOAD_HANDLERS": {**NOT_WEB_HANDLERS, "http": "crawler.warc_source.ArchiveDownloadHandler",
                           "https": "crawler.warc_source.ArchiveDownloadHandler"},
     "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "RETRY_ENABLED": False,
-    "CONCURRENT_REQUESTS": 64, "CONCURRENT_REQUESTS_PER_DOMAIN": 32, "ARCHIVE_DIR": None,
+    "CONCURRENT_REQUESTS": 8, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "ARCHIVE_DIR": None,
     # Scrapy starts CONCURRENT_ITEMS (100) asyncio tasks per response to take its items; a page
     # gives one item at most: 100 tasks a page were a third of the CPU of an extraction
     "CONCURRENT_ITEMS": 4,
@@ -414,12 +419,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
                          f"{', '.join(sorted(index.origins())) or 'nothing'}); use --mirror or --site")
     print(f"extracting {', '.join(sites)} from {len(files)} archive file(s), "
           f"{len(index)} captures", file=sys.stderr)
+    for damage in index.damage:  # the complete records are used; the run ends with exit 1
+        print(f"crawler: damaged archive: {damage.describe()}", file=sys.stderr)
     # what a crawl's options would be: every article revisited, nothing archived again
     run_args = argparse.Namespace(**vars(args), revisit_days=EXTRACT_REVISIT_DAYS, missing_max=0.2,
                                   full=False, quiet=False)
-    return _run(run_args, sites, {**EXTRACT_SETTINGS, "ARCHIVE_SOURCES": files,
+    return _run(run_args, sites, {**EXTRACT_SETTINGS, **_overrides(args.set), "ARCHIVE_SOURCES": files,
                                   "SITES_FILES": list(args.sites_file)}, since=None,
-                archive_dir=None, state_path=Path(args.state) if args.state else None)
+                archive_dir=None, state_path=Path(args.state) if args.state else None, damage=index.damage)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -577,6 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--output-dir", metavar="DIR", help="DIR/<site>/<run>.jsonl")
     ext.add_argument("--state", metavar="PATH",
                      help="write only items new or changed since this state's last write, and record them")
+    ext.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a Scrapy setting, as for crawl (e.g. -s DOWNLOAD_MAXSIZE=4000000)")
     ext.set_defaults(func=cmd_extract)
 
     demo = sub.add_parser("demo", help="crawl the project's saved pages, served on loopback")

@@ -31,6 +31,8 @@ class SiteReport:
     extracted: int
     seconds: float
     problems: list[str] = field(default_factory=list)
+    listing_pages: int = 0  # listing pages fetched (walks end: crawler/walk.py)
+    page_limit_reached: bool = False  # LISTING_PAGE_LIMIT ended a walk of this site
     recognised: str | None = None  # the CMS found for an entry that names none, and how
 
     @property
@@ -67,6 +69,8 @@ def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2) -> S
         fill_rates=fill,
         extracted=extracted,
         seconds=round(float(stats.get("elapsed_time_seconds", 0.0)), 2),
+        listing_pages=int(stats.get("listing/pages", 0)),
+        page_limit_reached=bool(stats.get("listing/page_limit_reached", 0)),
     )
     report.problems = problems(report, stats, missing_max)
     report.recognised = stats.get("site/recognised")
@@ -107,6 +111,8 @@ class RunReport:
     sites: list[SiteReport]
     stopped: str | None = None  # why the run stopped early: "interrupted by SIGTERM", "storage failed: …"
     archives: list[dict[str, Any]] = field(default_factory=list)  # WARC files written, with sizes
+    #: input archives read only in part (extract): file, offset, problem, the record before it
+    archive_damage: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -140,12 +146,19 @@ class RunReport:
             if s.extracted:
                 lines.append("      filled: " + ", ".join(
                     f"{k} {v:.0%}" for k, v in s.fill_rates.items()))
+            if s.page_limit_reached:
+                lines.append(f"      NOTE: listing page limit reached after {s.listing_pages} listing pages "
+                             "(LISTING_PAGE_LIMIT): the walk was cut there")
             if s.recognised:
                 lines.append(f"      cms: recognised as {s.recognised}")
             for problem in s.problems:
                 lines.append(f"      PROBLEM: {problem}")
         for path in self.outputs:
             lines.append(f"  wrote {path}")
+        for damage in self.archive_damage:
+            after = f", after record {damage['after']}" if damage["after"] else ""
+            lines.append(f"  DAMAGED ARCHIVE: {damage['file']}: {damage['problem']} at offset "
+                         f"{damage['offset']}{after}; pages it lacks are counted as missing_from_archive")
         for archive in self.archives:
             lines.append(f"  archived {archive['responses']} responses in {archive['path']} "
                          f"({archive['bytes']:,} bytes)")

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
@@ -28,6 +29,8 @@ from crawler.logs import describe
 from crawler.page import ArticlePage
 from crawler.sites import Site, load_sites
 from crawler.urls import Aliases, absolute, canonical_url
+from crawler.walk import DEFAULT_LINK_LIMIT, DEFAULT_PAGE_LIMIT, Walks
+from crawler.warc_source import NOT_IN_ARCHIVE
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +53,6 @@ class LinkNotes:
     aliases: dict[str, str] = field(default_factory=dict)  # redirecting URL → where it led
     dead: set[str] = field(default_factory=set)  # article links that answered 404/410
     older_than_since: set[str] = field(default_factory=set)  # listings that reached --since
-    listings: set[str] = field(default_factory=set)  # listing pages walked or asked for
 
 REDIRECTS = [301, 302, 303, 307, 308]
 MAX_REDIRECTS = 5
@@ -110,8 +112,17 @@ class NewsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         if site is not None:
             self.site = site
-        #: what this run learned about links (redirect aliases, dead links, walked listings)
+        #: what this run learned about links (redirect aliases, dead links)
         self.links = LinkNotes()
+        #: the listing walks of this run: links met, pages asked for, the page limit (crawler.walk)
+        self.walks = Walks(DEFAULT_PAGE_LIMIT)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.walks = Walks(crawler.settings.getint("LISTING_PAGE_LIMIT", DEFAULT_PAGE_LIMIT),
+                             crawler.settings.getint("LISTING_LINK_LIMIT", DEFAULT_LINK_LIMIT))
+        return spider
 
     @classmethod
     def bound(cls, site: Site) -> type[NewsSpider]:
@@ -126,9 +137,10 @@ class NewsSpider(scrapy.Spider):
         return sorted(self.site.hosts())
 
     def on_site(self, url: str) -> bool:
-        """An http(s) URL on one of the site's own hosts (www. or not)."""
+        """An http(s) URL on one of the site's own hosts (www. or not): the only links a crawl
+        follows (file://site-host/etc/passwd is no page)."""
         parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and (parts.hostname or "") in self.site.hosts()
+        return parts.scheme.lower() in ("http", "https") and (parts.hostname or "") in self.site.hosts()
 
     # -- what a site spider describes ---------------------------------------------------------
 
@@ -158,7 +170,8 @@ class NewsSpider(scrapy.Spider):
         if self.resume_walk and self.is_incremental:
             logger.info("%s: the last walk was cut short: walking every listing page this time", self.name)
         for url in self.start_urls_of_site():
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
+            for request in self._listing(url):
+                yield request
 
     def start_urls_of_site(self) -> list[str]:
         """Where a walk starts: the site's `start_paths` (a CMS adapter starts from the entry's
@@ -166,6 +179,7 @@ class NewsSpider(scrapy.Spider):
         return [self.origin.rstrip("/") + path for path in self.start_paths]
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        self.inc_stat("listing/pages")
         if not isinstance(response, TextResponse) and not is_feed(response):  # a gzipped sitemap is one
             self.count_skip("listing_not_html", response.url)
             return
@@ -174,7 +188,12 @@ class NewsSpider(scrapy.Spider):
             logger.info("the page before %s reached articles older than --since: stopping", response.url)
             return
         new = 0
-        for url in self._links(response, self.article_links(response)):
+        articles = self._capped(response, self.article_links(response))
+        sections = self._capped(response, self.section_links(response))
+        # anything this run had not met on a listing page; a feed (which repeats the newest entries
+        # of the listing a CMS walks next) neither judges nor is judged
+        fresh = is_feed(response) or self.walks.brings_news(articles + sections)
+        for url in articles:
             self.inc_stat("listing/article_links")
             if not self._is_page(url):
                 continue
@@ -185,14 +204,17 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
                                  meta={"listing": response.url, "dont_redirect": True,
                                        "handle_httpstatus_list": REDIRECTS})
-        for url in self._links(response, self.section_links(response)):
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
-        if new or not self.is_incremental or getattr(self, "resume_walk", False):
+        for url in sections:
+            yield from self._listing(url)
+        self.walks.asked.add(response.url)  # (where a redirect led: not asked for again)
+        if not fresh:  # an endless pager, a loop: nothing this run had not met (first runs too)
+            self.inc_stat("listing/nothing_new_stopped")
+            logger.info("%s: nothing new to this run on %s: not walking further", self.name, response.url)
+        elif new or not self.is_incremental or getattr(self, "resume_walk", False):
             # One page at a time, the first not yet walked, after this page's articles (lower
             # priority): a walk can then stop where the new articles end (incremental runs) or
             # where older ones begin (--since), instead of having asked for every page at once.
-            self.links.listings.add(response.url)
-            pages = list(self._links(response, self.next_pages(response)))
+            pages = self._capped(response, self.next_pages(response))
             yield from self._next_listing(pages, after=response.url)
         else:
             self.inc_stat("incremental/listings_stopped")
@@ -200,16 +222,34 @@ class NewsSpider(scrapy.Spider):
 
     def _next_listing(self, pages: list[str], after: str) -> Iterable[scrapy.Request]:
         """The first page of `pages` not walked yet; the others wait in case that one fails."""
-        rest = [u for u in pages if u not in self.links.listings]
+        rest = [u for u in pages if not self.walks.was_asked(u)]
         if rest:
-            self.links.listings.add(rest[0])
-            yield scrapy.Request(rest[0], callback=self.parse_listing, errback=self.listing_failed,
-                                 priority=-1, meta={"after": after, "then": rest[1:]})
+            yield from self._listing(rest[0], priority=-1, meta={"after": after, "then": rest[1:]})
+
+    def _capped(self, response: TextResponse, links: Iterable[str]) -> list[str]:
+        """A listing page's links of one kind, at most LISTING_LINK_LIMIT of them (counted when cut)."""
+        kept, cut = self.walks.capped(self._links(response, links))
+        if cut:
+            self.inc_stat("listing/links_over_limit")
+            logger.warning("%s: more than %d links on %s (LISTING_LINK_LIMIT): the rest not read",
+                           self.name, self.walks.link_limit, response.url)
+        return kept
+
+    def _listing(self, url: str, **kwargs: Any) -> Iterable[scrapy.Request]:
+        """A listing page asked for once in a run, while the site's page limit allows."""
+        if self.walks.ask(url):
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed, **kwargs)
+        elif self.walks.limit_hit and self.walks.first_refusal():
+            logger.warning("%s: listing page limit reached (LISTING_PAGE_LIMIT=%d): no more listing pages "
+                           "asked for; not asked: %s", self.name, self.walks.limit, url)
+            self.inc_stat("listing/page_limit_reached")
 
     def listing_failed(self, failure) -> Iterable[scrapy.Request]:
         """A listing page that cannot be had: counted, and the walk goes on past it where it can."""
         request = failure.request
-        if _forbidden_by_robots(failure.value):  # a menu link the site asks us not to follow
+        if _not_in_archive(failure.value):
+            self.count_skip("missing_from_archive", request.url)
+        elif _forbidden_by_robots(failure.value):  # a menu link the site asks us not to follow
             self.count_skip("forbidden_by_robots", request.url, level=logging.INFO)
         else:
             self.count_skip("listing_failed", request.url, describe(failure.value))
@@ -250,7 +290,7 @@ class NewsSpider(scrapy.Spider):
         not the article's own: the URL it was fetched at is."""
         if not named or named == fetched:
             return named
-        listings = self.links.listings | {canonical_url(u, self.url_aliases) for u in self.start_urls_of_site()}
+        listings = self.walks.asked | {canonical_url(u, self.url_aliases) for u in self.start_urls_of_site()}
         if canonical_url(named, self.url_aliases) in listings:
             self.inc_stat("identity/canonical_names_a_listing")
             return fetched
@@ -258,7 +298,7 @@ class NewsSpider(scrapy.Spider):
 
     def read_article(self, response: TextResponse) -> dict[str, Any]:
         """The fields of an article response (a CMS adapter may read its API's JSON or headers)."""
-        return self.article_page(response.url, response.selector).fields()
+        return self.article_page(response.url, page_selector(response)).fields()
 
     def _note_age(self, date_raw: str | None, listing: str | None) -> None:
         """With --since: a listing page that led to an older article ends its listing's walk."""
@@ -296,7 +336,9 @@ class NewsSpider(scrapy.Spider):
     def article_failed(self, failure) -> None:
         request = failure.request
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        if status in (404, 410):
+        if _not_in_archive(failure.value):  # extract: not an answer of the site, not a dead link
+            self.count_skip("missing_from_archive", request.url)
+        elif status in (404, 410):
             self.links.dead.add(request.url)  # a deleted article: not asked again on later runs
             self.count_skip(f"article_http_{status}", request.url)
         elif _forbidden_by_robots(failure.value):
@@ -310,7 +352,8 @@ class NewsSpider(scrapy.Spider):
         self.links.aliases[canonical_url(source, self.url_aliases)] = canonical_url(target, self.url_aliases)
 
     def _links(self, response: TextResponse, links: Iterable[str]) -> Iterable[str]:
-        """Absolute canonical URLs on this site's origin, each once."""
+        """Absolute canonical http(s) URLs on this site's origin, each once (never another host,
+        and never file:, ftp: or any other scheme, whatever a page, feed or sitemap names)."""
         seen = set()
         for link in links:
             url = absolute(response.url, link)
@@ -345,6 +388,18 @@ class NewsSpider(scrapy.Spider):
         """A page that yields no item: logged (one line naming the site) and counted under skipped/<reason>."""
         logger.log(level, "%s: skipped %s (%s)%s", self.name, url, reason, f": {detail}" if detail else "")
         self.inc_stat(f"skipped/{reason}")
+
+
+def page_selector(response: TextResponse) -> Selector:
+    """A selector over a page that does not hold on to the response (`response.selector` is
+    cached on the response and points back at it: a cycle that keeps a large page and its parsed
+    tree alive until a full pass of the garbage collector; crawler/bounds.py)."""
+    return Selector(text=response.text, type="html", base_url=response.url)
+
+
+def _not_in_archive(error: BaseException) -> bool:
+    """A 404 made up by extract for a page its archives lack (crawler.warc_source)."""
+    return NOT_IN_ARCHIVE in getattr(getattr(error, "response", None), "flags", ())
 
 
 def _forbidden_by_robots(error: BaseException) -> bool:

@@ -40,6 +40,11 @@ def canonical_url(url: str, aliases: Aliases = ()) -> str:
 _UNSAFE = re.compile(r"[^\x21-\x7e]|[\"<>\\^`{|}]")
 
 
+#: Scrapy download handlers switched off: a crawl fetches http(s) and nothing else (no local
+#: file, no FTP, no S3, whatever a stranger's page, feed or redirect names)
+NOT_WEB_HANDLERS: dict[str, None] = {"file": None, "ftp": None, "s3": None, "data": None}
+
+
 def absolute(base: str, link: str | None) -> str | None:
     """A link as an absolute, browser-encoded URL; None for empty links and script/mail links."""
     if not link or not link.strip():

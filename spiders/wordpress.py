@@ -47,7 +47,6 @@ modification date.
 """
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from html import unescape
@@ -410,13 +409,6 @@ class WordPressSpider(NewsSpider):
 
     def parse_listing(self, response: Response):
         meta = _meta(response)
-        if response.body[:2] == b"\x1f\x8b":  # a gzipped sitemap (sitemap.xml.gz) served as a file
-            try:
-                body = gzip.decompress(response.body)
-            except (OSError, EOFError):
-                body = b""
-            response = TextResponse(response.url, body=body, encoding="utf-8", request=response.request,
-                                    headers={"Content-Type": "application/xml"})
         if isinstance(response, TextResponse) and not is_feed(response) and not meta.get("wp_html_walk"):
             root = self.api_root(response)
             if root and not meta.get("after"):
@@ -432,8 +424,7 @@ class WordPressSpider(NewsSpider):
         base = listing.split("?")[0].rstrip("/")
         for url in (base + "/feed/", self.origin.rstrip("/") + "/wp-sitemap.xml",
                     self.origin.rstrip("/") + "/sitemap_index.xml"):
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
-                                 meta={"wp_html_walk": True})
+            yield from self._listing(url, meta={"wp_html_walk": True})
 
     # -- the REST API -------------------------------------------------------------------------
 
@@ -471,7 +462,7 @@ class WordPressSpider(NewsSpider):
             self.inc_stat("incremental/listings_stopped")
             self.logger.info("nothing new on %s: not asking the API", listing.url)
             return
-        self.links.listings.add(listing.url)
+        self.walks.asked.add(listing.url)
         context = {"listing": listing, "root": root, "lang": self.language_slug(listing)}
         body_class = listing.css("body::attr(class)").get() or ""
         ids = re.findall(r"(?:^|\s)category-(\d+)(?=\s|$)", body_class)

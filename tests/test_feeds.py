@@ -117,3 +117,88 @@ def test_a_gzipped_sitemap_gives_the_same_links_and_a_bomb_gives_none():
     assert feed_links(Response(ORIGIN + "/big.xml.gz", body=gzip.compress(bomb))) == []
     # a gzipped file that is not named or labelled as a feed is not one (a picture, an archive)
     assert not is_feed(Response(ORIGIN + "/files/report.tar", body=gzip.compress(SITEMAP.body)))
+
+
+# -- hostile XML: external entities (XXE) and nested entity expansion are neither resolved nor expanded
+
+
+class _Counting(__import__("http.server").server.BaseHTTPRequestHandler):
+    asked: list[str] = []
+
+    def do_GET(self) -> None:
+        _Counting.asked.append(self.path)
+        body = b'<!ENTITY leak "LEAKED">'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _hostile(doctype: str, link: str) -> str:
+    """The saved RSS feed with a DOCTYPE of `doctype` and `link` as an extra first entry's link."""
+    body = RSS.text.split("?>", 1)[1]
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE rss [{doctype}]>\n'
+            + body.replace("<item>", f"<item><link>{link}</link></item><item>", 1))
+
+
+@pytest.mark.parametrize("read", [feed_links, feed_children, is_feed])
+def test_external_entities_are_not_resolved_from_files_or_the_network(tmp_path, read):
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-42")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    there = f"http://127.0.0.1:{server.server_address[1]}"
+    _Counting.asked = []
+    try:
+        doctype = (f'<!ENTITY file SYSTEM "{secret.as_uri()}"><!ENTITY web SYSTEM "{there}/entity">'
+                   f'<!ENTITY % dtd SYSTEM "{there}/evil.dtd"> %dtd;')
+        doc = _hostile(doctype, f"{ORIGIN}/kz/news/1-a.html?x=&file;&web;&leak;")
+        response = xml(doc)
+        out = read(response)
+        text = " ".join(out) if isinstance(out, list) else str(out)
+        links = feed_links(response)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "SECRET-42" not in text and "LEAKED" not in text
+    assert not any("SECRET-42" in link or "LEAKED" in link for link in links)
+    assert links[1:] == ENTRIES  # the feed's own entries still read
+    assert _Counting.asked == []  # no DTD or entity fetched over the network
+
+
+def test_nested_entity_expansion_is_not_expanded_and_stays_small():
+    import tracemalloc
+
+    lol = '<!ENTITY lol0 "lollollollollollollollollollol">' + "".join(
+        f'<!ENTITY lol{n} "{("&lol%d;" % (n - 1)) * 10}">' for n in range(1, 10))  # 10**9 × 30 bytes
+    doc = _hostile(lol, f"{ORIGIN}/kz/news/1-a.html?x=&lol9;")
+    tracemalloc.start()
+    try:
+        links = feed_links(xml(doc))
+        children = feed_children(xml(doc))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20  # the expansion would be 30 GB
+    # libxml2 refuses the expansion and stops reading there: no link carries it (the feed's other
+    # entries may be lost with it: a feed made to hurt is not worth a guess)
+    assert children == [] and all(len(link) < 200 for link in links)
+    assert set(links) <= {f"{ORIGIN}/kz/news/1-a.html?x=", *ENTRIES}
+
+
+def test_a_hostile_feed_through_the_spider_asks_only_for_the_sites_own_entries(tmp_path):
+    from tests.support import site_spider
+
+    secret = tmp_path / "s.txt"
+    secret.write_text("https://kitapkhana.kz/kz/news/666-leaked.html")
+    doc = _hostile(f'<!ENTITY file SYSTEM "{secret.as_uri()}">', "&file;")
+    spider = site_spider("kyzylorda")
+    asked = [r.url for r in spider.parse_listing(xml(doc, "application/rss+xml"))]
+    assert asked and not [u for u in asked if "leaked" in u]
+    assert set(asked) <= set(ENTRIES)

@@ -64,7 +64,7 @@ def test_og_url_is_the_name_where_no_canonical_link_is_given_and_checked_the_sam
 def test_a_canonical_naming_a_listing_the_walk_went_through_is_not_trusted():
     run = OfflineRun("hanam", CRAWLED_AT)
     listing = ORIGIN + "/news/newlist/tin-tuc-su-kien?page=2"
-    run.spider.links.listings.add(listing)
+    run.spider.walks.asked.add(listing)
     (item,) = run.items_of(naming(ONE, listing))
     assert item["url"] == ONE
     assert run.stats["identity/canonical_names_a_listing"] == 1
