@@ -194,16 +194,10 @@ class NewsSpider(scrapy.Spider):
         # of the listing a CMS walks next) neither judges nor is judged
         fresh = is_feed(response) or self.walks.brings_news(articles + sections)
         for url in articles:
-            self.inc_stat("listing/article_links")
-            if not self._is_page(url):
-                continue
-            if self.seen_before(url):
-                self.inc_stat("incremental/known_links")
-                continue
-            new += 1
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
-                                 meta={"listing": response.url, "dont_redirect": True,
-                                       "handle_httpstatus_list": REDIRECTS})
+            request = self.article_request(url, response.url)
+            if request is not None:
+                new += 1
+                yield request
         for url in sections:
             yield from self._listing(url)
         self.walks.asked.add(response.url)  # (where a redirect led: not asked for again)
@@ -235,13 +229,31 @@ class NewsSpider(scrapy.Spider):
                            self.name, self.walks.link_limit, response.url)
         return kept
 
+    def article_request(self, url: str, listing: str, **meta: Any) -> scrapy.Request | None:
+        """The request for an article link of a listing (a page, a feed, an API answer); None
+        where it is not fetched: not a page, or settled on an incremental run. Counted."""
+        self.inc_stat("listing/article_links")
+        if not self._is_page(url):
+            return None
+        if self.seen_before(url):
+            self.inc_stat("incremental/known_links")
+            return None
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
+                              meta={"listing": listing, "dont_redirect": True,
+                                    "handle_httpstatus_list": REDIRECTS, **meta})
+
     def _listing(self, url: str, **kwargs: Any) -> Iterable[scrapy.Request]:
-        """A listing page asked for once in a run, while the site's page limit allows."""
-        if self.walks.ask(url):
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed, **kwargs)
+        yield from self.walk_request(scrapy.Request(url, callback=self.parse_listing,
+                                                    errback=self.listing_failed, **kwargs))
+
+    def walk_request(self, request: scrapy.Request) -> Iterable[scrapy.Request]:
+        """A page of a listing walk (a listing page, an API page) asked for once in a run, while
+        the site's page limit allows."""
+        if self.walks.ask(request.url):
+            yield request
         elif self.walks.limit_hit and self.walks.first_refusal():
             logger.warning("%s: listing page limit reached (LISTING_PAGE_LIMIT=%d): no more listing pages "
-                           "asked for; not asked: %s", self.name, self.walks.limit, url)
+                           "asked for; not asked: %s", self.name, self.walks.limit, request.url)
             self.inc_stat("listing/page_limit_reached")
 
     def listing_failed(self, failure) -> Iterable[scrapy.Request]:

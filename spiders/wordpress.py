@@ -481,7 +481,7 @@ class WordPressSpider(NewsSpider):
                                  callback=self.parse_api_category, errback=self.api_failed,
                                  meta={"wp": context}, dont_filter=True)
             return
-        yield self.posts_request(context, 1)
+        yield from self.walk_request(self.posts_request(context, 1))
 
     @staticmethod
     def category_slug(url: str) -> str | None:
@@ -510,7 +510,7 @@ class WordPressSpider(NewsSpider):
             return
         if data and isinstance(data[0], dict) and isinstance(data[0].get("id"), int):
             self.category_id = data[0]["id"]
-        yield self.posts_request(context, 1)
+        yield from self.walk_request(self.posts_request(context, 1))
 
     def parse_api_posts(self, response: Response):
         context, page = _meta(response)["wp"], _meta(response)["wp_page"]
@@ -529,21 +529,17 @@ class WordPressSpider(NewsSpider):
             url = canonical_url(post["link"], self.url_aliases)
             if not self.on_site(url):
                 continue
-            self.inc_stat("listing/article_links")
-            if self.seen_before(url):
-                self.inc_stat("incremental/known_links")
-                continue
-            new += 1
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
-                                 meta={"listing": response.url, "dont_redirect": True,
-                                       "handle_httpstatus_list": REDIRECTS, "wp_post": post})
+            request = self.article_request(url, response.url, wp_post=post)
+            if request is not None:
+                new += 1
+                yield request
         try:
             pages = int(response.headers.get("X-WP-TotalPages", b"0") or 0)
         except ValueError:
             pages = 0
         more = page < pages or (not pages and len(data) >= PER_PAGE)
         if more and (new or not self.is_incremental or getattr(self, "resume_walk", False)):
-            yield self.posts_request(context, page + 1)
+            yield from self.walk_request(self.posts_request(context, page + 1))
         elif more:
             self.inc_stat("incremental/listings_stopped")
 
