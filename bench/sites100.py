@@ -297,9 +297,15 @@ def _crawl(copies_dir: Path, manifest: dict, sites: list[str], out_dir: Path, se
     reports = sorted(out_dir.glob("_runs/*.json"))
     report = json.loads(reports[-1].read_text(encoding="utf-8")) if reports else {"sites": []}
     pages = sum(s["pages_fetched"] for s in report["sites"])
-    crawl_s = max((s["seconds"] for s in report["sites"]), default=0) or run["wall_s"]
+    # the run's own span (report: started → finished), the same for one site and for many (sites
+    # crawl in turns, CONCURRENT_SITES at a time, so no one site's `seconds` spans the run)
+    from datetime import datetime
+
+    crawl_s = ((datetime.fromisoformat(report["finished"]) - datetime.fromisoformat(report["started"]))
+               .total_seconds() if reports else run["wall_s"])
     items = sum(1 for _ in open(output, encoding="utf-8")) if output.exists() else 0
-    return {"sites": len(sites), "pages": pages, "items": items, "served": served, "exit": run["exit"],
+    return {"sites": len(sites), "site_seconds": max((s["seconds"] for s in report["sites"]), default=0),
+            "concurrent_sites": settings.get("CONCURRENT_SITES", "settings.py"), "pages": pages, "items": items, "served": served, "exit": run["exit"],
             "wall_s": round(run["wall_s"], 2), "crawl_s": round(crawl_s, 2),
             "pages_per_s": round(pages / crawl_s, 1), "pages_per_s_wall": round(pages / run["wall_s"], 1),
             "items_per_s": round(items / crawl_s, 1), "cpu_s": round(run["cpu_s"], 2),
