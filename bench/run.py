@@ -14,7 +14,7 @@
    crawl's dates.
 Prints a table (or JSON with --json). See BENCHMARKS.md.
 
-`--sites100` runs instead the many-sites benchmark of bench/sites100.py: 100 configured sites (20
+`--sites100` runs instead the many-sites benchmark of bench/sites100.py: 100 configured sites (12
 with --quick) built from the three CMS copies, crawled in one run, against one site alone and
 `scrapy bench`.
 """
@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="profile the largest crawl with py-spy (summary beside its output: profile.txt)")
     parser.add_argument("--sites100", action="store_true",
-                        help="100 configured sites in one run (20 with --quick): bench/sites100.py")
+                        help="100 configured sites in one run (12 with --quick): bench/sites100.py")
     args = parser.parse_args(argv)
     for item in args.set:
         name, _, value = item.partition("=")
@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sites100:
         from bench import sites100
 
-        count = 20 if args.quick else 100
+        count = 12 if args.quick else 100
         log(f"building {count} configured sites in {args.work} …")
         many = sites100.run(args.work, count, args.concurrency, not args.no_references, log)
         many["machine"] = machine()
