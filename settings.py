@@ -23,6 +23,10 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_MAX_DELAY = 10.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Sites crawled at once in one run (0: all); the next starts when one ends. Each crawling site
+# holds its own engine, pipelines and up to CONCURRENT_REQUESTS responses in flight: 100 sites at
+# once peaked at 468-548 MB in the 100-site benchmark, 16 at a time at 169 MB (BENCHMARKS.md).
+CONCURRENT_SITES = 16
 
 # Faults: retry 5xx, timeouts, resets and cut-short bodies, with backoff between tries.
 RETRY_TIMES = 3

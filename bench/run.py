@@ -13,6 +13,10 @@
    trafilatura, bare parsel floor), the state store with 1 million URLs, date parsing over the
    crawl's dates.
 Prints a table (or JSON with --json). See BENCHMARKS.md.
+
+`--sites100` runs instead the many-sites benchmark of bench/sites100.py: 100 configured sites (12
+with --quick) built from the three CMS copies, crawled in one run, against one site alone and
+`scrapy bench`.
 """
 from __future__ import annotations
 
@@ -270,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-archive", action="store_true", help="skip the archive and extract benchmark")
     parser.add_argument("--profile", action="store_true",
                         help="profile the largest crawl with py-spy (summary beside its output: profile.txt)")
+    parser.add_argument("--sites100", action="store_true",
+                        help="100 configured sites in one run (12 with --quick): bench/sites100.py")
     args = parser.parse_args(argv)
     for item in args.set:
         name, _, value = item.partition("=")
@@ -277,8 +283,19 @@ def main(argv: list[str] | None = None) -> int:
             BENCH_SETTINGS[name] = json.loads(value)
         except ValueError:
             BENCH_SETTINGS[name] = value
-    sizes = [1000] if args.quick else sorted(int(s) for s in args.sizes.split(","))
     log = (lambda *a: print(*a, file=sys.stderr, flush=True))
+    if args.sites100:
+        from bench import sites100
+
+        count = 12 if args.quick else 100
+        log(f"building {count} configured sites in {args.work} …")
+        many = sites100.run(args.work, count, args.concurrency, not args.no_references, log)
+        many["machine"] = machine()
+        many["command"] = "python -m bench.run " + " ".join(argv or sys.argv[1:])
+        print(json.dumps(many, indent=1, ensure_ascii=False) if args.json else sites100.summary(many))
+        check = many["all"]["check"]
+        return 0 if many["all"]["exit"] == 0 and not check["failed_sites"] and not check["sites_wrong"] else 1
+    sizes = [1000] if args.quick else sorted(int(s) for s in args.sizes.split(","))
     started = time.perf_counter()
     log(f"building synthetic sites in {args.work} for {sizes} …")
     folders = build(args.work, sizes)

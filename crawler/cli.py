@@ -110,11 +110,28 @@ def run_crawl(sites: list[str], sink: Any, *, state: Any = None, full: bool = Fa
     classes, unrecognised = bind_sites(sites, settings)
     process = CrawlerProcess(settings)
     quiet_expected_failures()
-    crawlers = {}
-    for site in classes:
-        crawler = process.create_crawler(classes[site])
-        crawlers[site] = crawler
-        process.crawl(crawler, sink=sink, state=state, full=full, since=since)
+    crawlers = {site: process.create_crawler(classes[site]) for site in classes}
+    # at most CONCURRENT_SITES sites crawl at once (0: all): each crawling site holds its engine,
+    # its pipelines and up to CONCURRENT_REQUESTS responses; the next site starts when one ends
+    pending = list(crawlers)
+    finished: dict[str, dict[str, Any]] = {}
+
+    def start_next(result: Any = None) -> Any:
+        if pending and not (stopper is not None and stopper.reason):
+            site = pending.pop(0)
+            process.crawl(crawlers[site], sink=sink, state=state, full=full, since=since).addBoth(
+                lambda r, site=site: start_next(_release(site, r)))
+        return result
+
+    def _release(site: str, result: Any) -> Any:
+        """A site that has ended: its stats are kept, its crawler (engine, spider) let go."""
+        finished[site] = dict(crawlers[site].stats.get_stats()) if crawlers[site].stats else {}
+        crawlers[site] = _Ended(finished[site])
+        return result
+
+    limit = settings.getint("CONCURRENT_SITES", 0)
+    for _ in range(min(limit, len(pending)) if limit > 0 else len(pending)):
+        start_next()
     if progress:
         _show_progress(crawlers)
     if stopper is not None:
@@ -124,8 +141,22 @@ def run_crawl(sites: list[str], sink: Any, *, state: Any = None, full: bool = Fa
         stopper.cancel()
     if progress:
         sys.stderr.write("\n")
-    stats = {site: dict(crawler.stats.get_stats()) for site, crawler in crawlers.items()}
-    return {site: stats.get(site) or {"site/unrecognised": unrecognised[site]} for site in sites}
+    stats = {site: finished.get(site) or (dict(crawler.stats.get_stats()) if crawler.stats else {})
+             for site, crawler in crawlers.items()}
+    not_started = {"site/not_started": "not crawled: the run was stopped before this site's turn"}
+    return {site: stats.get(site) or ({"site/unrecognised": unrecognised[site]} if site in unrecognised
+                                      else not_started) for site in sites}
+
+
+class _Ended:
+    """What is kept of a site's crawler once its crawl has ended: the stats (progress line, report)."""
+
+    def __init__(self, stats: dict[str, Any]):
+        self.stats = self
+        self._stats = stats
+
+    def get_stats(self) -> dict[str, Any]:
+        return self._stats
 
 
 def bind_sites(sites: list[str], settings: Any) -> tuple[dict[str, type], dict[str, str]]:

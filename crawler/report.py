@@ -80,6 +80,8 @@ def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2) -> S
 def problems(report: SiteReport, stats: dict[str, Any], missing_max: float) -> list[str]:
     if stats.get("site/unrecognised"):
         return [str(stats["site/unrecognised"])]
+    if stats.get("site/not_started"):
+        return [str(stats["site/not_started"])]
     statuses = _group(stats, "downloader/response_status_count/")
     if not any(code.startswith("2") for code in statuses):
         answers = ", ".join(f"{n}x HTTP {code}" for code, n in statuses.items()) or "no answer at all"

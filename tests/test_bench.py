@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import random
 from datetime import date, datetime, time, timezone
 from urllib.parse import quote
@@ -96,3 +97,34 @@ def test_kazakh_dates_in_every_printed_shape_read_as_the_day_they_name():
                                         ("пікір қосу", "unreadable date")])
 def test_other_kazakh_texts_still_read_right(text, want):
     assert _answer(text) == want
+
+
+def test_configured_site_copies_are_self_consistent_and_crawl_to_their_expected_items(tmp_path):
+    """`bench.run --sites100 --quick`'s copies: 12 sites of the three CMS copies, each naming only its
+    own host, of mixed sizes, crawled in one run (the real command line, CONCURRENT_SITES at a time)
+    to exactly their expected items, no site failed."""
+    from bench import sites100
+    from bench.run import BENCH_SETTINGS
+
+    manifest = sites100.build(tmp_path, 12)
+    expected = json.loads((tmp_path / "expected.json").read_text(encoding="utf-8"))
+    sizes = {tuple(v) for v in manifest["templates"].values()}
+    assert {("akmola", None), ("akmola", 5), ("karaganda", None), ("karaganda", 1), ("laocai", None),
+            ("laocai", 1)} <= sizes
+    full = {sites100.TEMPLATES[t].cms: len(expected[s]) for s, (t, n) in manifest["templates"].items() if n is None}
+    assert full == {"wordpress": 28, "joomla": 30, "nukeviet": 28}
+    assert all(0 < len(expected[s]) < 28 for s, (_, n) in manifest["templates"].items() if n is not None)
+    hosts = [b"aounb.kz", b"karlib.kz", b"thuvientinhlaocai.vn"]
+    for site in manifest["sites"]:
+        copy = SiteCopy.load(tmp_path / "copies" / site)
+        assert copy.origin.split("//")[1].startswith(f"lib-{site[4:]}.example.")
+        for key in copy.pages:
+            page = copy.answer(key)
+            assert not any(h in page.body or h in str(page.headers).encode() for h in hosts), (site, key)
+        copy.index.close()
+    run = sites100._crawl(tmp_path / "copies", manifest, manifest["sites"], tmp_path / "out",
+                          dict(BENCH_SETTINGS, CONCURRENT_SITES=8))
+    check = sites100.check(manifest, Path(run["output"]), run.pop("report"))
+    assert run["exit"] == 0
+    assert check["failed_sites"] == {} and check["sites_wrong"] == {}
+    assert check["sites_crawled"] == 12 and check["items"] == check["expected_items"] == 256
