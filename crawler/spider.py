@@ -29,6 +29,7 @@ from crawler.logs import describe
 from crawler.page import ArticlePage
 from crawler.sites import Site, load_sites
 from crawler.urls import Aliases, absolute, canonical_url
+from crawler.warc_source import earlier_pages
 from crawler.walk import DEFAULT_LINK_LIMIT, DEFAULT_PAGE_LIMIT, Walks
 from crawler.warc_source import NOT_IN_ARCHIVE
 
@@ -198,6 +199,7 @@ class NewsSpider(scrapy.Spider):
             if request is not None:
                 new += 1
                 yield request
+        yield from self._earlier_captures(response)
         for url in sections:
             yield from self._listing(url)
         self.walks.asked.add(response.url)  # (where a redirect led: not asked for again)
@@ -228,6 +230,19 @@ class NewsSpider(scrapy.Spider):
             logger.warning("%s: more than %d links on %s (LISTING_LINK_LIMIT): the rest not read",
                            self.name, self.walks.link_limit, response.url)
         return kept
+
+    def _earlier_captures(self, response: Response) -> Iterable[scrapy.Request]:
+        """`extract` only: the articles that earlier captures of this listing page name
+        (crawler.warc_source.earlier_pages); the walk itself follows the newest capture."""
+        crawler = getattr(self, "crawler", None)
+        if crawler is None:
+            return
+        for earlier in earlier_pages(response, crawler.settings):
+            self.inc_stat("archive/earlier_listing_captures")
+            for url in self._capped(earlier, self.article_links(earlier)):
+                request = self.article_request(url, response.url)
+                if request is not None:
+                    yield request
 
     def article_request(self, url: str, listing: str, **meta: Any) -> scrapy.Request | None:
         """The request for an article link of a listing (a page, a feed, an API answer); None

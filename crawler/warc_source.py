@@ -442,6 +442,25 @@ class ArchiveIndex:
         pool = good or found
         return max(pool, key=lambda c: (c.moment, c.source, c.offset))
 
+    def earlier_answers(self, url: str, *, maxsize: int = DEFAULT_MAXSIZE, most: int = 50) -> list[Answer]:
+        """The successful captures of a URL other than the one that answers, newest first (at
+        most `most`; bodies decoded; unreadable or too large ones passed over)."""
+        latest = self.latest(url)
+        found = self.captures.get(url_key(url)) or self.captures.get(url_key(drop_tracking(url))) or []
+        earlier = sorted((c for c in found if c is not latest and c.status == 200),
+                         key=lambda c: (c.moment, c.source, c.offset), reverse=True)[:most]
+        answers = []
+        for capture in earlier:
+            payload = self._payload_of(capture)
+            if payload is None:
+                continue
+            try:
+                _, headers, body = self.read(payload, decode=True, maxsize=maxsize)
+            except (RecordTooLarge, RecordUnreadable):
+                continue
+            answers.append(Answer(url=url, status=200, headers=headers, body=body, captured=capture.moment))
+        return answers
+
     def _payload_of(self, capture: Capture) -> Capture | None:
         """The response record holding a capture's body (itself, or what a revisit refers to)."""
         if not capture.revisit:
@@ -541,6 +560,24 @@ def shared_index(paths: Iterable[str | Path], mirror_map: str | None = None) -> 
             to_live = MirrorMap.load(mirror_map).to_live
         _SHARED[key] = ArchiveIndex(paths, to_live)
     return _SHARED[key]
+
+
+def earlier_pages(response: Response, settings: Any) -> list[Response]:
+    """In `extract`, the earlier captures of a listing page, as responses: a listing captured in
+    several runs is read in every capture, so that an article pushed from its newest capture to a
+    page no later run captured is still found. Nothing in a crawl (no ARCHIVE_SOURCES)."""
+    sources = settings.getlist("ARCHIVE_SOURCES")
+    if not sources:
+        return []
+    index = shared_index(sources, settings.get("MIRROR_MAP"))
+    pages = []
+    for answer in index.earlier_answers(response.url, maxsize=settings.getint("DOWNLOAD_MAXSIZE") or DEFAULT_MAXSIZE):
+        headers = Headers()
+        for name, value in answer.headers:
+            headers.appendlist(name, raw_header(value))
+        cls = responsetypes.from_args(headers=headers, url=answer.url, body=answer.body)
+        pages.append(cls(url=answer.url, status=200, headers=headers, body=answer.body, request=response.request))
+    return pages
 
 
 class ArchiveDownloadHandler(BaseDownloadHandler):
