@@ -35,6 +35,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ARCHIVE_DIR = None
 ARCHIVE_RUN = None
+# The run's name (its UTC start, e.g. 2026-11-22T031500Z), written on every line as `run`; the
+# CLI sets it, `scrapy crawl` takes the crawl's start.
+RUN_NAME = None
 
 # Live origins fetched from local mirrors (a JSON map file; see crawler/mirror.py).
 MIRROR_MAP = None
@@ -44,6 +47,8 @@ DOWNLOAD_HANDLERS = {
 }
 
 ITEM_PIPELINES = {
+    # the run's name on every line (`run`), set by the CLI (RUN_NAME)
+    "pipelines.run.RunPipeline": 50,
     "pipelines.text.TextPipeline": 100,
     "pipelines.dates.DatePipeline": 200,
     "pipelines.ids.IdPipeline": 300,

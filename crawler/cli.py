@@ -218,6 +218,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         if archive_dir is not None:  # first: a killed run's leftover takes that run's name
             _salvage(archive_dir, sites)
         started, run = unused_run_name(lambda name: _run_name_taken(name, report_dir, out_dir, archive_dir, sites))
+        overrides["RUN_NAME"] = run
         if archive_dir is not None:
             overrides.update(ARCHIVE_DIR=str(archive_dir), ARCHIVE_RUN=run)
         try:
@@ -403,8 +404,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mirror = server.write_map(Path(tmp) / "mirror.json")
         print(f"serving saved copies of {', '.join(sites)} on loopback: {server.mirror}", file=sys.stderr)
         sink = FileSink(output)
+        from crawler.output import run_name
         stats = run_crawl(sites, sink, mirror=str(mirror), log_level=args.log_level,
-                          settings_overrides=_overrides(args.set))
+                          settings_overrides={"RUN_NAME": run_name(datetime.now(timezone.utc)),
+                                              **_overrides(args.set)})
         sink.close()
     reports = [site_report(site, stats[site]) for site in sites]
     for r in reports:
@@ -464,10 +467,10 @@ def cmd_state_check(args: argparse.Namespace) -> int:
         return EXIT_SETUP
     note = "" if version == SCHEMA_VERSION else f" (the next run migrates it to {SCHEMA_VERSION})"
     print(f"state {path}: schema version {version}{note}, {path.stat().st_size:,} bytes, {len(sites)} sites")
-    print(f"  {'site':12} {'articles':>8} {'aliases':>8} {'dead':>6} {'files':>6}  last run")
+    print(f"  {'site':12} {'articles':>8} {'aliases':>8} {'dead':>6} {'dropped':>7} {'files':>6}  last run")
     for s in sites:
         walk = "" if s.walk_complete else "  (last walk cut short: the next run walks on)"
-        print(f"  {s.site:12} {s.articles:8} {s.aliases:8} {s.dead:6} {s.files:6}  {s.last_run or '-'}{walk}")
+        print(f"  {s.site:12} {s.articles:8} {s.aliases:8} {s.dead:6} {s.dropped:7} {s.files:6}  {s.last_run or '-'}{walk}")
     return EXIT_OK
 
 

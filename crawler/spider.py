@@ -49,6 +49,7 @@ class LinkNotes:
     dead: set[str] = field(default_factory=set)  # article links that answered 404/410
     older_than_since: set[str] = field(default_factory=set)  # listings that reached --since
     listings: set[str] = field(default_factory=set)  # listing pages walked or asked for
+    dropped: dict[str, str] = field(default_factory=dict)  # pages dropped for a missing field → why
 
 REDIRECTS = [301, 302, 303, 307, 308]
 MAX_REDIRECTS = 5

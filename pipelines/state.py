@@ -7,8 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from scrapy.exceptions import DropItem
+
 from crawler.state import content_hash, fingerprint
-from pipelines.base import SitePipeline
+from pipelines.base import SitePipeline, logger
+
+
+def older_capture(crawled_at: str, recorded: int | None) -> bool:
+    """Whether an item comes from an older capture of its page than the version the state
+    recorded (an extraction of an old archive): the past never overwrites the present. A
+    recorded version without a capture time (recorded before the state kept one) is older."""
+    return recorded is not None and datetime.fromisoformat(crawled_at).timestamp() < recorded
 
 
 class IncrementalPipeline(SitePipeline):
@@ -21,6 +30,10 @@ class IncrementalPipeline(SitePipeline):
         state = self.spider.state
         known = state.known(item["site"], item["url"])
         if known is not None:
+            if older_capture(item["crawled_at"], known["captured"]):
+                self.stats.inc_value("skipped/older_capture")
+                logger.info("skipped %s: captured %s, before the version recorded", item["url"], item["crawled_at"])
+                raise DropItem(f"older_capture: {item['url']}", log_level="INFO")
             if known["fingerprint"] == fingerprint(item):
                 raise self.drop("unchanged", item)
             self.stats.inc_value("incremental/changed")

@@ -47,7 +47,7 @@ SKIPPED = {"chaharmahal": {"article_http_404": 1, "not_a_page": 1},
 
 def fill_rates(expected: list[dict]) -> dict[str, float]:
     """The share of expected items with each field filled: what the report must say."""
-    names = [n for n in FIELDS if n not in ("id", "site", "language", "crawled_at")]
+    names = [n for n in FIELDS if n not in ("id", "site", "language", "crawled_at", "run")]
     return {n: round(sum(e.get(n) not in (None, "", []) for e in expected) / len(expected), 3) for n in names}
 
 
