@@ -307,6 +307,17 @@ class State:
                                 (str(Path(file).resolve()), site, count, _now().isoformat()))
         return count
 
+    def confirm(self, site: str, captures: dict[str, str]) -> None:
+        """Articles seen again unchanged (URL → capture time): the version recorded is the
+        current one as of that capture (never moved back)."""
+        sid = self.site_id(site)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(
+                "UPDATE articles SET captured = ?1 WHERE site = ?2 AND key = ?3 "
+                "AND (captured IS NULL OR captured < ?1)",
+                [(_epoch(at), sid, url_key(url)) for url, at in captures.items()])
+
     def record_links(self, site: str, aliases: dict[str, str], dead: Iterable[str],
                      dropped: dict[str, str] | None = None) -> None:
         """Redirecting links as aliases of the article they lead to, links that are gone, and
