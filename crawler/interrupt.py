@@ -12,9 +12,34 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
+from scrapy.exceptions import IgnoreRequest
+
 logger = logging.getLogger("crawler")
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_HELD = "_library_news_requests_held"
+
+
+class NotSent(IgnoreRequest):
+    """A request the run stopped before it was sent: counted (stopped/not_sent), never logged
+    as a failure, never retried, and its listing walk not continued."""
+
+
+def hold_requests(crawler: Any) -> None:
+    """From now on this crawler sends nothing more: Scrapy's stop leaves the requests already
+    queued in the downloader (up to its concurrency per crawler, waiting for their politeness
+    delay) to go out over the following seconds; the download handlers refuse them instead."""
+    setattr(crawler, _HELD, True)
+
+
+def requests_held(crawler: Any) -> bool:
+    return bool(getattr(crawler, _HELD, False))
+
+
+def refuse_if_held(crawler: Any, request: Any) -> None:
+    """Called by the download handlers just before a request goes out."""
+    if crawler is not None and requests_held(crawler):
+        raise NotSent(f"not sent, the run is stopping: {request.url}")
 
 
 class RunStopper:
@@ -52,7 +77,10 @@ class RunStopper:
         if self.reason is not None:
             return
         self.reason = reason
-        logger.warning("%s: stopping; finishing the items in flight (at most %gs)", reason, self.grace)
+        for crawler in self.process.crawlers:
+            hold_requests(crawler)  # before anything else: not one more request goes out
+        logger.warning("%s: stopping; no new requests, finishing those in flight (at most %gs)",
+                       reason, self.grace)
         self._timer = reactor.callLater(self.grace, self.on_force, f"not done after {self.grace:g}s")
         self.process.stop()
 

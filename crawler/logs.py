@@ -64,7 +64,11 @@ class RobotsFailureFilter(logging.Filter):
     """robots.txt that cannot be fetched for an expected reason: one WARNING line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from crawler.interrupt import NotSent
+
         exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, NotSent):  # robots.txt not asked for: the run is stopping
+            return False
         if exc is not None and isinstance(exc, network_errors()):
             request = record.args.get("request") if isinstance(record.args, dict) else None
             parts = urlsplit(getattr(request, "url", ""))

@@ -31,10 +31,19 @@ class SiteReport:
     extracted: int
     seconds: float
     problems: list[str] = field(default_factory=list)
+    #: False when the crawl was stopped before its end (a signal, storage failing): what it wrote
+    #: is kept, the rest is for the next run
+    finished: bool = True
+    not_sent: int = 0  # requests the stopping run did not send
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def status(self) -> str:
+        """One word for the report line: FAILED, stopped (cut short, nothing wrong) or ok."""
+        return "FAILED" if self.problems else "ok" if self.finished else "stopped"
 
 
 def _group(stats: dict[str, Any], prefix: str) -> dict[str, int]:
@@ -66,6 +75,8 @@ def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2) -> S
         fill_rates=fill,
         extracted=extracted,
         seconds=round(float(stats.get("elapsed_time_seconds", 0.0)), 2),
+        finished=stats.get("finish_reason", "finished") == "finished",
+        not_sent=int(stats.get("stopped/not_sent", 0)),
     )
     report.problems = problems(report, stats, missing_max)
     return report
@@ -108,6 +119,7 @@ class RunReport:
         data = asdict(self)
         for site, raw in zip(self.sites, data["sites"]):
             raw["ok"] = site.ok
+            raw["status"] = site.status
         return data
 
     def save(self, path: str | Path) -> Path:
@@ -121,7 +133,7 @@ class RunReport:
     def text(self) -> str:
         lines = [f"run {self.run}: exit {self.exit_code}" + (f" ({self.stopped})" if self.stopped else "")]
         for s in self.sites:
-            status = "ok" if s.ok else "FAILED"
+            status = s.status
             lines.append(
                 f"  {s.site:12} {status:6} {s.pages_fetched:5} pages, {s.new_items:4} new items, "
                 f"{s.duplicates} duplicates skipped, {s.seconds:.1f}s")
@@ -136,6 +148,9 @@ class RunReport:
             if s.extracted:
                 lines.append("      filled: " + ", ".join(
                     f"{k} {v:.0%}" for k, v in s.fill_rates.items()))
+            if not s.finished:
+                lines.append(f"      stopped before its end: {s.new_items} items kept, "
+                             f"{s.not_sent} requests not sent; the next run writes the rest")
             for problem in s.problems:
                 lines.append(f"      PROBLEM: {problem}")
         for path in self.outputs:

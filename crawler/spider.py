@@ -149,6 +149,8 @@ class NewsSpider(scrapy.Spider):
     def listing_failed(self, failure) -> Iterable[scrapy.Request]:
         """A listing page that cannot be had: counted, and the walk goes on past it where it can."""
         request = failure.request
+        if _not_sent(failure.value, self):  # the run is stopping: the walk ends here
+            return
         if _forbidden_by_robots(failure.value):  # a menu link the site asks us not to follow
             self.count_skip("forbidden_by_robots", request.url, level=logging.INFO)
         else:
@@ -219,6 +221,8 @@ class NewsSpider(scrapy.Spider):
 
     def article_failed(self, failure) -> None:
         request = failure.request
+        if _not_sent(failure.value, self):
+            return
         status = getattr(getattr(failure.value, "response", None), "status", None)
         if status in (404, 410):
             self.links.dead.add(request.url)  # a deleted article: not asked again on later runs
@@ -270,6 +274,16 @@ class NewsSpider(scrapy.Spider):
         """A page that yields no item: logged (one line naming the site) and counted under skipped/<reason>."""
         logger.log(level, "%s: skipped %s (%s)%s", self.name, url, reason, f": {detail}" if detail else "")
         self.inc_stat(f"skipped/{reason}")
+
+
+def _not_sent(error: BaseException, spider: NewsSpider) -> bool:
+    """A request the stopping run did not send (crawler.interrupt): counted, not a failure."""
+    from crawler.interrupt import NotSent
+
+    if isinstance(error, NotSent):
+        spider.inc_stat("stopped/not_sent")
+        return True
+    return False
 
 
 def _forbidden_by_robots(error: BaseException) -> bool:

@@ -325,6 +325,9 @@ class ArchiveDownloadHandler(BaseDownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         from crawler.archive import CAPTURED_AT
+        from crawler.interrupt import refuse_if_held
+
+        refuse_if_held(self.crawler, request)  # a stopping run reads nothing more
 
         answer = self.index.answer(request.url)
         stats = self.crawler.stats

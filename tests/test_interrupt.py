@@ -93,7 +93,7 @@ def test_second_signal_stops_at_once_and_nothing_is_lost(tmp_path):
         wait_for_requests(server, 30, proc)
         slow(server, 20)  # what is in flight now takes long to finish
         proc.send_signal(signal.SIGINT)
-        wait_for_line(proc, "finishing the items in flight")
+        wait_for_line(proc, "finishing those in flight")
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=15)  # well before the slow pages answer
         assert proc.returncode == EXIT_INTERRUPTED
@@ -166,3 +166,28 @@ def test_a_listing_page_that_failed_is_reached_by_the_next_run(tmp_path):
         second = crawl(command(mirror, tmp_path, sites=["gilan"]), cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
     assert_every_article_once(tmp_path / "out", sites=["gilan"])
+
+
+def test_after_the_signal_no_new_request_goes_out(tmp_path):
+    """Stop means stop: once the run says it is stopping, the server sees not one more request
+    (listings, articles, retries, the requests queued behind the politeness delay); before, 72
+    of a run's 109 requests came after a SIGINT. The report says what was kept and what was not
+    sent."""
+    with ReplayServer([SiteCopy.load(SITES / s) for s in SITES_CUT]) as server:
+        slow(server, 0.2)
+        mirror = server.write_map(tmp_path / "m.json")
+        proc = children.start(command(mirror, tmp_path, "-s", "DOWNLOAD_DELAY=0.2"), cwd=tmp_path,
+                              stderr=children.PIPE)
+        wait_for_requests(server, 20, proc)
+        at_signal = sum(len(s.requests) for s in server.sites)
+        proc.send_signal(signal.SIGINT)
+        wait_for_line(proc, "no new requests")
+        at_stop = sum(len(s.requests) for s in server.sites)
+        _, stderr = proc.communicate(timeout=60)
+        at_end = sum(len(s.requests) for s in server.sites)
+    assert proc.returncode == EXIT_INTERRUPTED, stderr
+    assert at_end == at_stop, f"{at_end - at_stop} requests after the stop ({at_end - at_signal} after the signal)"
+    report = json.loads(next((tmp_path / "out" / "_runs").glob("*.json")).read_text(encoding="utf-8"))
+    assert [s["status"] for s in report["sites"]] == ["stopped"] * len(SITES_CUT)
+    assert sum(s["not_sent"] for s in report["sites"]) > 0  # queued ones were held back, and said so
+    assert "stopped before its end" in stderr
