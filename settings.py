@@ -72,6 +72,11 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # to, and how long an interrupted run may take to finish its items in flight before it stops.
 PREFLIGHT_MIN_FREE_MB = 16
 SHUTDOWN_GRACE = 30
+# A page dropped for a missing field (an undated article) is remembered and not fetched again
+# for this many days (then it is, in case it was fixed); the missing-field alarm wants a field
+# missing in at least MISSING_MIN_ITEMS items, so that one bad page never fails a run.
+DROPPED_RETRY_DAYS = 30
+MISSING_MIN_ITEMS = 2
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

@@ -202,8 +202,10 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
     settings = project_settings(**overrides)
     try:
         min_free, grace = settings.getfloat("PREFLIGHT_MIN_FREE_MB"), settings.getfloat("SHUTDOWN_GRACE")
+        retry_dropped, missing_min = settings.getfloat("DROPPED_RETRY_DAYS"), settings.getint("MISSING_MIN_ITEMS")
     except ValueError as exc:
-        raise UsageError(f"-s PREFLIGHT_MIN_FREE_MB and SHUTDOWN_GRACE want numbers: {exc}") from exc
+        raise UsageError(f"-s PREFLIGHT_MIN_FREE_MB, SHUTDOWN_GRACE, DROPPED_RETRY_DAYS and "
+                         f"MISSING_MIN_ITEMS want numbers: {exc}") from exc
     check_setup(args, sites, state_path, int(min_free * 2**20), archive_dir)
     lock = None if state_path is None else RunLock(state_path.with_name(state_path.name + ".lock"))
     try:
@@ -222,7 +224,8 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         if archive_dir is not None:
             overrides.update(ARCHIVE_DIR=str(archive_dir), ARCHIVE_RUN=run)
         try:
-            state = None if state_path is None else State(state_path, revisit_days=args.revisit_days, now=started)
+            state = None if state_path is None else State(state_path, revisit_days=args.revisit_days, now=started,
+                                                          retry_dropped_days=retry_dropped)
         except StateError as exc:
             raise SetupError(advice(state_path, str(exc))) from exc
         except sqlite3.OperationalError as exc:  # a migration on a full or read-only disk
@@ -258,7 +261,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
                           log_level=log_level, progress=sys.stderr.isatty() and not args.quiet,
                           settings_overrides=overrides, stopper=stopper)
         outputs = [str(p) for p in sink.close()]
-        reports = [site_report(site, stats[site], args.missing_max) for site in sites]
+        reports = [site_report(site, stats[site], args.missing_max, missing_min) for site in sites]
         code = EXIT_OK if all(r.ok for r in reports) else EXIT_SITE_FAILED
         stopped = None
         if sink.failed is not None:

@@ -16,6 +16,9 @@ from typing import Any
 from pipelines.coverage import COUNTED
 
 REQUIRED_FIELDS = ("title", "body", "published_at")
+#: the missing-field alarm wants a field missing in at least this many items (and in more than
+#: missing_max of them): one bad page is not a template change, however few items a night has
+MISSING_MIN_ITEMS = 2
 
 
 @dataclass
@@ -50,7 +53,8 @@ def _group(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     return {k[len(prefix):]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
 
-def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2) -> SiteReport:
+def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2,
+                missing_min: int = MISSING_MIN_ITEMS) -> SiteReport:
     dropped = _group(stats, "dropped/")
     extracted = int(stats.get("coverage/items", 0))
     fill = {name: round(stats.get(f"coverage/{name}", 0) / extracted, 3) if extracted else 0.0
@@ -78,11 +82,20 @@ def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2) -> S
         finished=stats.get("finish_reason", "finished") == "finished",
         not_sent=int(stats.get("stopped/not_sent", 0)),
     )
-    report.problems = problems(report, stats, missing_max)
+    report.problems = problems(report, stats, missing_max, missing_min)
     return report
 
 
-def problems(report: SiteReport, stats: dict[str, Any], missing_max: float) -> list[str]:
+def missing_alarm(extracted: int, filled: int, missing_max: float, missing_min: int = MISSING_MIN_ITEMS) -> bool:
+    """Whether a required field missing in `extracted - filled` items marks a template change:
+    in more than `missing_max` of them, and in at least `missing_min` (an incremental night
+    extracts a handful of items: one undated page among three is not a broken layout)."""
+    missing = extracted - filled
+    return missing >= max(missing_min, 1) and missing / extracted > missing_max
+
+
+def problems(report: SiteReport, stats: dict[str, Any], missing_max: float,
+             missing_min: int = MISSING_MIN_ITEMS) -> list[str]:
     statuses = _group(stats, "downloader/response_status_count/")
     if not any(code.startswith("2") for code in statuses):
         answers = ", ".join(f"{n}x HTTP {code}" for code, n in statuses.items()) or "no answer at all"
@@ -98,8 +111,9 @@ def problems(report: SiteReport, stats: dict[str, Any], missing_max: float) -> l
     if report.extracted:
         for name in REQUIRED_FIELDS:
             # from the counts, not 1 - rounded rate: 3 of 10 missing is 0.3, never 0.30000000000000004
-            missing = (report.extracted - int(stats.get(f"coverage/{name}", 0))) / report.extracted
-            if missing > missing_max:
+            filled = int(stats.get(f"coverage/{name}", 0))
+            missing = (report.extracted - filled) / report.extracted
+            if missing_alarm(report.extracted, filled, missing_max, missing_min):
                 found.append(f"layout: {name} missing in {missing:.0%} of {report.extracted} items")
     return found
 

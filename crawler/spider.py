@@ -263,7 +263,14 @@ class NewsSpider(scrapy.Spider):
 
     def seen_before(self, url: str) -> bool:
         """True when an incremental run need not fetch this article again."""
-        return self.is_incremental and self.state.is_settled(self.name, url)
+        if not self.is_incremental:
+            return False
+        why = self.state.settled_as(self.name, url)
+        noted = self.__dict__.setdefault("_dropped_noted", set())
+        if why not in (None, "known", "dead") and url not in noted:  # dropped for a missing field lately
+            noted.add(url)  # counted once a run, however many listings link to it
+            self.inc_stat(f"skipped/dropped_before/{why}")
+        return why is not None
 
     def inc_stat(self, key: str, count: int = 1) -> None:
         crawler = getattr(self, "crawler", None)  # a spider made without a crawler (tests) counts nothing

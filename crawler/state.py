@@ -245,14 +245,19 @@ class State:
 
     def is_settled(self, site: str, url: str) -> bool:
         """Known and older than the revisit window, or a dead link: no need to fetch it again."""
+        return self.settled_as(site, url) is not None
+
+    def settled_as(self, site: str, url: str) -> str | None:
+        """Why a URL need not be fetched again ("known", "dead", or the reason it was dropped,
+        such as "missing_published_at"), None when it must be fetched."""
         row = self._lookup(site, url)
         if row is None:
-            return False
+            return None
         if row[0] == 2:
-            return True
+            return "dead"
         if row[0] == 3:  # dropped for a missing field: asked again only after a while
-            return row[4] >= self.retry_dropped_after
-        return row[4] is not None and row[4] < self.revisit_after
+            return row[5] if row[4] >= self.retry_dropped_after else None
+        return "known" if row[4] is not None and row[4] < self.revisit_after else None
 
     def is_dead(self, site: str, url: str) -> bool:
         return self.db.execute("SELECT 1 FROM dead WHERE site = ? AND key = ?",
@@ -339,7 +344,8 @@ class State:
             self.db.executemany("INSERT OR REPLACE INTO dead VALUES (?, ?, ?)",
                                 [(sid, url_key(u), now) for u in dead])
             self.db.executemany("INSERT OR REPLACE INTO dropped VALUES (?, ?, ?, ?)",
-                                [(sid, url_key(u), reason, now) for u, reason in (dropped or {}).items()
+                                [(sid, url_key(u), reason, int(self.now.timestamp()))
+                                 for u, reason in (dropped or {}).items()
                                  if self._article(sid, url_key(u)) is None])
 
     def is_recorded_file(self, path: str | Path) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -409,4 +409,24 @@ def test_a_version_1_state_is_upgraded_in_place_and_keeps_what_it_knew(tmp_path)
     assert {s.site: (s.articles, s.aliases, s.dead, s.files) for s in state.summary()} == before
     url = old_rows("SELECT url FROM articles WHERE site = 'hanam' LIMIT 1")[0][0]
     assert state.known("hanam", url)["captured"] is None
+    state.close()
+
+
+def test_a_dropped_page_is_asked_again_after_the_retry_window_or_once_written(tmp_path):
+    """Remembered with its reason as of the run's clock; settled for DROPPED_RETRY_DAYS, then
+    fetched again; forgotten as soon as the page gives an item that is written."""
+    t0 = datetime(2026, 11, 1, 3, 15, tzinfo=timezone.utc)
+    url, path = "http://thuvienhanam.gov.vn/a.html", tmp_path / "s.sqlite"
+    state = State(path, now=t0, retry_dropped_days=30)
+    state.record_links("hanam", {}, [], {url: "missing_published_at"})
+    assert state.settled_as("hanam", url) == "missing_published_at" and state.known("hanam", url) is None
+    state.close()
+    for days, settled in ((29.9, True), (30, True), (30.1, False)):
+        state = State(path, now=t0 + timedelta(days=days), retry_dropped_days=30)
+        assert state.is_settled("hanam", url) is settled, days
+        state.close()
+    state = State(path, now=t0 + timedelta(days=1))
+    state.record("hanam", [record_of({"url": url, "id": "-", "title": "t", "body": "b",
+                                      "published_at": "2026-10-01T00:00:00+07:00"})])
+    assert state.settled_as("hanam", url) == "known" and state.summary()[0].dropped == 0
     state.close()
