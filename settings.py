@@ -32,7 +32,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.retry.BackoffRetryMiddleware": 550,
     # every response as received, into DIR/<site>/<run>.warc.gz (off unless ARCHIVE_DIR is set)
     "crawler.archive.ArchiveRecorder": 950,
+    # a site that has not answered once is given up SILENT_SITE_GIVE_UP seconds after it began
+    "crawler.failures.SilentSiteDeadline": 560,
 }
+SILENT_SITE_GIVE_UP = 60
 ARCHIVE_DIR = None
 ARCHIVE_RUN = None
 # The run's name (its UTC start, e.g. 2026-11-22T031500Z), written on every line as `run`; the

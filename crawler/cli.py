@@ -29,7 +29,7 @@ EXIT_SETUP, EXIT_STORAGE, EXIT_INTERRUPTED = 4, 5, 6
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE = Path("data/state.sqlite")
 DEFAULT_OUTPUT_DIR = Path("data/output")
-DEFAULT_ARCHIVE_DIR = Path("data/archive")
+DEFAULT_ARCHIVE_DIR = Path("data/archive")  # beside the default output folder (default_archive_dir)
 DEMO_SITES = PROJECT_ROOT / "tests" / "fixtures" / "sites"
 
 
@@ -315,7 +315,13 @@ def _archive_dir(args: argparse.Namespace) -> Path | None:
         return None
     if args.archive_dir:
         return Path(args.archive_dir)
-    return None if args.output else DEFAULT_ARCHIVE_DIR
+    return None if args.output else default_archive_dir(_out_dir(args))
+
+
+def default_archive_dir(out_dir: Path) -> Path:
+    """Beside the output folder (data/output → data/archive; /srv/news/out → /srv/news/archive),
+    not under the working directory: a cron job's archive goes where its output goes."""
+    return out_dir.parent / "archive"
 
 
 def _salvage(archive_dir: Path, sites: list[str]) -> None:
@@ -499,7 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="alarm when a required field is missing in more than this share (0.2)")
     crawl.add_argument("--quiet", action="store_true", help="no report on stderr unless a site failed")
     crawl.add_argument("--archive-dir", metavar="DIR",
-                       help=f"keep every response in DIR/<site>/<run>.warc.gz (default {DEFAULT_ARCHIVE_DIR}; "
+                       help="keep every response in DIR/<site>/<run>.warc.gz (default: `archive` beside "
+                            f"the output folder, {DEFAULT_ARCHIVE_DIR} for {DEFAULT_OUTPUT_DIR}; "
                             "one-off runs archive only when this is given)")
     crawl.add_argument("--no-archive", action="store_true", help="keep no archive of the pages")
     crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",

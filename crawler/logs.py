@@ -64,32 +64,53 @@ class RobotsFailureFilter(logging.Filter):
     """robots.txt that cannot be fetched for an expected reason: one WARNING line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from crawler.failures import SiteGivenUp, cause
         from crawler.interrupt import NotSent
 
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, NotSent):  # robots.txt not asked for: the run is stopping
             return False
-        if exc is not None and isinstance(exc, network_errors()):
+        if exc is not None and isinstance(exc, (*network_errors(), SiteGivenUp)):
             request = record.args.get("request") if isinstance(record.args, dict) else None
             parts = urlsplit(getattr(request, "url", ""))
+            settings = getattr(getattr(record, "spider", None), "settings", None)
+            timeout = settings.getfloat("DOWNLOAD_TIMEOUT") if settings is not None else None
             _one_line(record, "%s: robots.txt cannot be fetched from %s (%s); crawling on without it",
-                      _site(record), f"{parts.scheme}://{parts.netloc}/robots.txt", describe(exc))
+                      _site(record), f"{parts.scheme}://{parts.netloc}/robots.txt", cause(exc, timeout))
         return True
 
 
 class GaveUpFilter(logging.Filter):
-    """A request given up after its retries: counted in the report, one WARNING line here."""
+    """A request given up after its retries: counted in the report. A spider's request has its
+    own line from its errback (`skipped URL (listing_failed): why`), so this one is left out;
+    a request without an errback (robots.txt) gets one WARNING line here."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if str(record.msg).startswith("Gave up retrying") and isinstance(record.args, dict):
+            from crawler.failures import cause
+
+            request = record.args.get("request")
+            if getattr(request, "errback", None) is not None or urlsplit(getattr(request, "url", "")).path == "/robots.txt":
+                return False  # the errback's line, or the robots.txt middleware's, says it
             reason = record.args.get("reason")
-            text = describe(reason) if isinstance(reason, BaseException) else str(reason)
+            timeout = getattr(request, "meta", {}).get("download_timeout")
+            text = cause(reason, timeout) if isinstance(reason, BaseException) else str(reason)
             _one_line(record, "%s: gave up on %s after %s tries: %s", _site(record),
-                      getattr(record.args.get("request"), "url", "?"), record.args.get("retry_times"), text)
+                      getattr(request, "url", "?"), record.args.get("retry_times"), text)
         return True
 
 
-FILTERS = {ROBOTS_LOGGER: RobotsFailureFilter, RETRY_LOGGER: GaveUpFilter}
+class DataLossFilter(logging.Filter):
+    """Scrapy's "Got data loss in <mirror URL>" names no site and the wrong URL; the request is
+    retried, and one that stays cut short gets its one line from the spider's errback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Got data loss in ")
+
+
+FILTERS = {ROBOTS_LOGGER: RobotsFailureFilter, RETRY_LOGGER: GaveUpFilter,
+           "scrapy.core.downloader.handlers.http11": DataLossFilter,
+           "scrapy.core.downloader.handlers._base_streaming": DataLossFilter}
 
 
 def quiet_expected_failures() -> None:

@@ -94,12 +94,23 @@ def missing_alarm(extracted: int, filled: int, missing_max: float, missing_min: 
     return missing >= max(missing_min, 1) and missing / extracted > missing_max
 
 
+def unreachable_because(stats: dict[str, Any]) -> str:
+    """Why no page answered, in an operator's words: the causes the spider counted
+    (crawler.failures: DNS name not found, connection refused, timed out after N s, TLS, HTTP
+    status...), most frequent first, and what the server answered, if anything."""
+    causes = sorted(_group(stats, "failure/").items(), key=lambda kv: (-kv[1], kv[0]))
+    parts = [f"{words} ({n} request{'s' if n > 1 else ''})" for words, n in causes
+             if not words.startswith("HTTP ")]
+    statuses = _group(stats, "downloader/response_status_count/")
+    parts += [f"HTTP {code} ({n} response{'s' if n > 1 else ''})" for code, n in statuses.items()]
+    return "; ".join(parts) or "no request was answered or failed (nothing was asked?)"
+
+
 def problems(report: SiteReport, stats: dict[str, Any], missing_max: float,
              missing_min: int = MISSING_MIN_ITEMS) -> list[str]:
     statuses = _group(stats, "downloader/response_status_count/")
     if not any(code.startswith("2") for code in statuses):
-        answers = ", ".join(f"{n}x HTTP {code}" for code, n in statuses.items()) or "no answer at all"
-        return [f"unreachable: no page answered with success ({answers})"]
+        return [f"unreachable: no page answered with success: {unreachable_because(stats)}"]
     found = []
     if stats.get("finish_reason", "finished") not in ("finished", "shutdown"):  # shutdown: the run says why
         found.append(f"crawl ended early: {stats.get('finish_reason')}")

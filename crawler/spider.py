@@ -23,7 +23,7 @@ from crawler.archive import CAPTURED_AT
 from crawler.charset import honest
 from crawler.dates import DateError, parse_date
 from crawler.items import ArticleItem
-from crawler.logs import describe
+from crawler.failures import failure_cause
 from crawler.page import ArticlePage
 from crawler.urls import Aliases, absolute, canonical_url
 
@@ -52,6 +52,8 @@ class LinkNotes:
     dropped: dict[str, str] = field(default_factory=dict)  # pages dropped for a missing field → why
 
 REDIRECTS = [301, 302, 303, 307, 308]
+#: request meta an article request carries on to the redirect it follows (redirect_chain is set anew)
+FOLLOWED_META = ("listing", "dont_redirect", "handle_httpstatus_list")
 MAX_REDIRECTS = 5
 NOT_PAGES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar", ".7z",
              ".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp3", ".mp4", ".avi")
@@ -154,7 +156,7 @@ class NewsSpider(scrapy.Spider):
         if _forbidden_by_robots(failure.value):  # a menu link the site asks us not to follow
             self.count_skip("forbidden_by_robots", request.url, level=logging.INFO)
         else:
-            self.count_skip("listing_failed", request.url, describe(failure.value))
+            self.count_skip("listing_failed", request.url, self._cause(failure))
         yield from self._next_listing(request.meta.get("then", []), after=request.meta.get("after", ""))
 
     def parse_article(self, response: Response) -> Iterable[Any]:
@@ -181,7 +183,7 @@ class NewsSpider(scrapy.Spider):
         fetched = _meta(response).get(CAPTURED_AT) or datetime.now(timezone.utc)
         crawled_at = fetched.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         # every URL that led here, so that an incremental run knows each of them as seen
-        reached = {response.url, *_meta(response).get("redirect_urls", ())}
+        reached = {response.url, *_meta(response).get("redirect_chain", ())}
         yield ArticleItem(site=self.name, language=self.language, crawled_at=crawled_at,
                           aliases=sorted(canonical_url(u, self.url_aliases) for u in reached),
                           **fields)
@@ -204,7 +206,7 @@ class NewsSpider(scrapy.Spider):
         even when the full URL was already fetched in this run."""
         location = response.headers.get("Location", b"").decode("latin-1")
         target = absolute(response.url, location)
-        chain = [*_meta(response).get("redirect_urls", ()), response.url]
+        chain = [*_meta(response).get("redirect_chain", ()), response.url]
         if not target:
             self.count_skip("redirect_without_location", response.url)
             return
@@ -217,7 +219,10 @@ class NewsSpider(scrapy.Spider):
             self.count_skip("too_many_redirects", response.url)
         else:
             self.note_redirect(response.url, target)
-            yield response.request.replace(url=target, meta={**response.meta, "redirect_urls": chain})
+            # our own keys only: Scrapy's (download_latency, retry_times…) belong to the last
+            # request, and copying them draws MetaCopyDetectionMiddleware's warning
+            meta = {k: v for k, v in response.meta.items() if k in FOLLOWED_META}
+            yield response.request.replace(url=target, meta={**meta, "redirect_chain": chain})
 
     def article_failed(self, failure) -> None:
         request = failure.request
@@ -230,9 +235,16 @@ class NewsSpider(scrapy.Spider):
         elif _forbidden_by_robots(failure.value):
             self.count_skip("forbidden_by_robots", request.url, level=logging.INFO)
         else:
-            self.count_skip("article_failed", request.url, describe(failure.value))
+            self.count_skip("article_failed", request.url, self._cause(failure))
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _cause(self, failure) -> str:
+        """Why a request failed, in an operator's words, counted under failure/<cause> for the
+        report (crawler.failures)."""
+        words = failure_cause(failure)
+        self.inc_stat(f"failure/{words}")
+        return words
 
     def note_redirect(self, source: str, target: str) -> None:
         self.links.aliases[canonical_url(source, self.url_aliases)] = canonical_url(target, self.url_aliases)
