@@ -38,6 +38,7 @@ class SiteReport:
     #: is kept, the rest is for the next run
     finished: bool = True
     not_sent: int = 0  # requests the stopping run did not send
+    failures: dict[str, int] = field(default_factory=dict)  # why requests failed, in words
 
     @property
     def ok(self) -> bool:
@@ -53,6 +54,18 @@ def _group(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     return {k[len(prefix):]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
 
+#: exceptions of requests that were not sent on purpose: a link robots.txt forbids (counted under
+#: skipped/forbidden_by_robots), a request a stopping run held back (stopped/not_sent)
+NOT_FAILURES = ("scrapy.exceptions.IgnoreRequest", "crawler.interrupt.NotSent")
+
+
+def not_failures(stats: dict[str, Any]) -> int:
+    """Exceptions the downloader counted that are no download error: whether robots.txt was
+    read before the first links (a later crawl, an extraction) or not (a first crawl), a
+    forbidden link is then never a download error."""
+    return sum(int(stats.get(f"downloader/exception_type_count/{name}", 0)) for name in NOT_FAILURES)
+
+
 def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2,
                 missing_min: int = MISSING_MIN_ITEMS) -> SiteReport:
     dropped = _group(stats, "dropped/")
@@ -61,7 +74,7 @@ def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2,
             for name in COUNTED}
     errors = {
         "http_errors": sum(_group(stats, "httperror/response_ignored_status_count/").values()),
-        "download_errors": int(stats.get("downloader/exception_count", 0))
+        "download_errors": int(stats.get("downloader/exception_count", 0)) - not_failures(stats)
         - int(stats.get("retry/count", 0)) + int(stats.get("retry/max_reached", 0)),
         "gave_up_retrying": int(stats.get("retry/max_reached", 0)),
         "retries": int(stats.get("retry/count", 0)),
@@ -81,6 +94,7 @@ def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2,
         seconds=round(float(stats.get("elapsed_time_seconds", 0.0)), 2),
         finished=stats.get("finish_reason", "finished") == "finished",
         not_sent=int(stats.get("stopped/not_sent", 0)),
+        failures=_group(stats, "failure/"),
     )
     report.problems = problems(report, stats, missing_max, missing_min)
     return report

@@ -89,6 +89,14 @@ def test_a_link_robots_txt_forbids_is_counted_not_warned(tmp_path):
     assert skipped.get("forbidden_by_robots", 0) >= 1 and "listing_failed" not in skipped
     assert "forbidden_by_robots" not in "\n".join(line for line in result.stderr.splitlines() if LOG_LINE.match(line))
     assert not [path for path in asked if path.startswith(("/tim-sach.html", "/tim-kiem.html", "/lien-he.html"))]
+    # counted the same in every kind of run: an extraction of the same pages (robots.txt read
+    # before the links, unlike a first crawl) calls a forbidden link no download error either
+    extracted = crawl(["extract", "--site", "hanam", "--output", str(tmp_path / "x" / "x.jsonl"), str(SITES / "hanam")],
+                      cwd=tmp_path)
+    assert extracted.returncode == 0, extracted.stderr[-2000:]
+    again = json.loads(next((tmp_path / "x" / "_runs").glob("*.json")).read_text(encoding="utf-8"))["sites"][0]
+    assert again["skipped"]["forbidden_by_robots"] == skipped["forbidden_by_robots"]
+    assert again["errors"] == report["sites"][0]["errors"] and again["errors"]["download_errors"] == 0
 
 
 def test_one_off_output_with_nothing_new_is_an_empty_file(tmp_path):
