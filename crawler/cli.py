@@ -1,4 +1,4 @@
-"""The command line: `python -m crawler crawl|extract|list|demo|snapshot|state`.
+"""The command line: `python -m crawler crawl|extract|list|demo|snapshot|reset|state`.
 
 Exit codes (documented in the README, for cron and alerting):
   0  every site crawled fine
@@ -106,11 +106,35 @@ def run_crawl(sites: list[str], sink: Any, *, state: Any = None, full: bool = Fa
     return {site: dict(crawler.stats.get_stats()) for site, crawler in crawlers.items()}
 
 
+class ClearProgress(logging.Filter):
+    """Before a log line goes to the terminal, the progress line is wiped (carriage return, erase
+    to the end of the line), so that the log line stands alone instead of being glued onto it;
+    the next tick draws the progress line again."""
+
+    def __init__(self, stream: Any = None):
+        super().__init__()
+        self.stream = stream
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        stream = self.stream or sys.stderr
+        stream.write("\r\x1b[K")
+        return True
+
+
+def clear_progress_before_logs(handlers: list[logging.Handler], stream: Any = None) -> None:
+    """Give each handler a ClearProgress filter (once: Scrapy replaces the root handler when a
+    crawl starts, so this is done again at every tick)."""
+    for handler in handlers:
+        if not any(isinstance(f, ClearProgress) for f in handler.filters):
+            handler.addFilter(ClearProgress(stream))
+
+
 def _show_progress(crawlers: dict[str, Any]) -> None:
     """A live line per run in a terminal; never under cron (no tty, no progress)."""
     from twisted.internet import task
 
     def tick() -> None:
+        clear_progress_before_logs(logging.getLogger().handlers)
         parts = []
         for site, crawler in crawlers.items():
             stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -381,13 +405,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not sites:
         raise UsageError(f"the archives hold no page of a known site ({len(index)} captures of "
                          f"{', '.join(sorted(index.origins())) or 'nothing'}); use --mirror or --site")
-    print(f"extracting {', '.join(sites)} from {len(files)} archive file(s), "
-          f"{len(index)} captures", file=sys.stderr)
+    if not args.quiet:
+        print(f"extracting {', '.join(sites)} from {len(files)} archive file(s), "
+              f"{len(index)} captures", file=sys.stderr)
     # what a crawl's options would be: every article revisited, nothing archived again
-    run_args = argparse.Namespace(**vars(args), revisit_days=EXTRACT_REVISIT_DAYS, missing_max=0.2,
-                                  full=False, quiet=False)
-    return _run(run_args, sites, {**EXTRACT_SETTINGS, "ARCHIVE_SOURCES": files}, since=None,
-                archive_dir=None, state_path=Path(args.state) if args.state else None)
+    run_args = argparse.Namespace(**{**vars(args), "revisit_days": EXTRACT_REVISIT_DAYS, "missing_max": 0.2,
+                                     "full": False})
+    return _run(run_args, sites, {**EXTRACT_SETTINGS, "ARCHIVE_SOURCES": files, **_overrides(args.set)},
+                since=None, archive_dir=None, state_path=Path(args.state) if args.state else None)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -483,6 +508,13 @@ def cmd_state_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _log_level_option(sub: argparse.ArgumentParser) -> None:
+    """--log-level after the command too (`crawl --log-level INFO`); SUPPRESS keeps the value
+    given before the command when it is not given again."""
+    sub.add_argument("--log-level", default=argparse.SUPPRESS,
+                     help="Scrapy log level (default WARNING; also accepted before the command)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -490,7 +522,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     crawl = sub.add_parser("crawl", help="crawl sites (all when none is named)")
-    crawl.add_argument("sites", nargs="*", metavar="SITE")
+    crawl.add_argument("sites", nargs="*", metavar="SITE",
+                       help="site ids to crawl (see `list`; default: every site)")
+    _log_level_option(crawl)
     crawl.add_argument("--mirror", metavar="MAP.json", help="fetch live origins from local mirrors")
     crawl.add_argument("--output", metavar="FILE.jsonl",
                        help="one-off run: all items in one file (no state unless --state is given)")
@@ -526,12 +560,17 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--output-dir", metavar="DIR", help="DIR/<site>/<run>.jsonl")
     ext.add_argument("--state", metavar="PATH",
                      help="write only items new or changed since this state's last write, and record them")
+    ext.add_argument("--quiet", action="store_true", help="no report on stderr unless a site failed")
+    ext.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a Scrapy setting, as for crawl")
+    _log_level_option(ext)
     ext.set_defaults(func=cmd_extract)
 
     demo = sub.add_parser("demo", help="crawl the project's saved pages, served on loopback")
     demo.add_argument("--output", default="demo.jsonl", metavar="FILE.jsonl")
     demo.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                       help="override a Scrapy setting, as for crawl")
+    _log_level_option(demo)
     demo.set_defaults(func=cmd_demo)
 
     snap = sub.add_parser("snapshot", help="save a site's pages for replay (fixtures, local copies)")
@@ -540,6 +579,7 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--into", required=True, type=Path, metavar="DIR")
     snap.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                       help="override a Scrapy setting, as for crawl")
+    _log_level_option(snap)
     snap.set_defaults(func=cmd_snapshot)
 
     reset = sub.add_parser("reset", help="forget what was written for sites (next run writes all again)")
