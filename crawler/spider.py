@@ -169,12 +169,12 @@ class NewsSpider(scrapy.Spider):
             return
         response, fixed = honest(response)
         if fixed:
-            logger.warning("charset of %s: %s", response.url, fixed)
+            logger.warning("%s: charset of %s: %s", self.name, response.url, fixed)
             self.inc_stat(f"charset/{fixed.replace(' ', '_')}")
         try:
             fields = self.article_page(response.url, response.selector).fields()
         except Exception:  # a page that breaks the page class is counted, never a crashed run
-            logger.exception("extraction failed on %s", response.url)
+            logger.exception("%s: extraction failed on %s", self.name, response.url)
             self.count_skip("extraction_error", response.url)
             return
         self._note_age(fields.get("date_raw"), _meta(response).get("listing"))

@@ -25,7 +25,7 @@ class DatePipeline(SitePipeline):
             reading = read_date(raw or "", self.spider.language, self.spider.timezone, now=crawled)
         except DateError as exc:
             self.stats.inc_value(_stat(exc.reason))
-            logger.warning("no publication date for %s: %s", item.get("url"), exc)
+            logger.warning("%s: no publication date for %s: %s", self.spider.name, item.get("url"), exc)
             item["published_at"] = None
         else:
             for note in reading.notes:

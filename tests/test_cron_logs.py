@@ -97,6 +97,7 @@ def test_a_link_robots_txt_forbids_is_counted_not_warned(tmp_path):
     again = json.loads(next((tmp_path / "x" / "_runs").glob("*.json")).read_text(encoding="utf-8"))["sites"][0]
     assert again["skipped"]["forbidden_by_robots"] == skipped["forbidden_by_robots"]
     assert again["errors"] == report["sites"][0]["errors"] and again["errors"]["download_errors"] == 0
+    assert "Disabled" not in extracted.stderr  # an extraction keeps no archive, and says nothing of it
 
 
 def test_one_off_output_with_nothing_new_is_an_empty_file(tmp_path):

@@ -286,4 +286,4 @@ def test_a_page_without_a_date_is_counted_as_empty_and_logged(caplog):
         with pytest.raises(DateError) as err:
             parse_date(text, "vi", HanamSpider.timezone, now=now)
         reasons.append(str(err.value))
-    assert warnings == [f"no publication date for {url}: {reason}" for reason in reasons]
+    assert warnings == [f"hanam: no publication date for {url}: {reason}" for reason in reasons]

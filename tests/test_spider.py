@@ -305,8 +305,8 @@ def test_charset_fixes_and_extraction_errors_are_logged_with_the_url(caplog):
         list(spider.parse_article(lying))
         list(spider.parse_article(Response(ARTICLE, body=b"%PDF", headers={"Content-Type": "application/pdf"})))
     messages = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "crawler.spider"]
-    assert messages == [("WARNING", f"charset of {ARTICLE}: utf-8 body under another label"),
-                        ("ERROR", f"extraction failed on {ARTICLE}"),
+    assert messages == [("WARNING", f"hanam: charset of {ARTICLE}: utf-8 body under another label"),
+                        ("ERROR", f"hanam: extraction failed on {ARTICLE}"),
                         ("WARNING", f"hanam: skipped {ARTICLE} (extraction_error)"),
                         ("WARNING", f"hanam: skipped {ARTICLE} (not_html)")]
     assert "ZeroDivisionError" in caplog.records[1].exc_text
