@@ -28,7 +28,7 @@ LOW_MINIMUM = ["-s", "PREFLIGHT_MIN_FREE_MB=0.01"]
 
 def scheduled(mirror: Path, out: Path, state: Path) -> list[str]:
     """A scheduled run whose archive is on another disk than its output (by default it sits
-    beside the output folder; the archive's own disk failing: tests/test_archive_file.py)."""
+    beside the output folder; the archive's own disk failing is tested below)."""
     return ["crawl", *SITES_RUN, "--mirror", str(mirror), "--output-dir", str(out), "--state", str(state),
             "--archive-dir", str(state.parent / "archive"), *LOW_MINIMUM]
 
