@@ -12,6 +12,7 @@ request (DOWNLOAD_TIMEOUT × tries, robots.txt first): `SilentSiteDeadline` give
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from scrapy import signals
@@ -88,8 +89,9 @@ class SilentSiteDeadline:
     what is left of SILENT_SITE_GIVE_UP (0: no deadline), and once it is spent the site is given up
     (SiteGivenUp, which is not retried). A site that answered once is never hurried."""
 
-    def __init__(self, limit: float):
+    def __init__(self, limit: float, clock: Callable[[], float] = time.monotonic):
         self.limit = limit
+        self.clock = clock
         self.started: float | None = None
         self.answered = False
 
@@ -100,14 +102,14 @@ class SilentSiteDeadline:
         return middleware
 
     def spider_opened(self, spider: Any = None) -> None:
-        self.started = time.monotonic()
+        self.started = self.clock()
 
     def process_request(self, request: Any, spider: Any = None) -> None:
         if self.answered or self.limit <= 0:
             return None
         if self.started is None:
-            self.started = time.monotonic()
-        left = self.started + self.limit - time.monotonic()
+            self.started = self.clock()
+        left = self.started + self.limit - self.clock()
         if left <= 0:
             raise SiteGivenUp(self.limit)
         timeout = request.meta.get("download_timeout")

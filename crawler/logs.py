@@ -36,20 +36,6 @@ def network_errors() -> tuple[type[BaseException], ...]:
     return tuple(types)
 
 
-def describe(exc: BaseException) -> str:
-    """One line for a network failure: the innermost reason, without the object soup."""
-    if isinstance(exc.__cause__, BaseException):  # a Scrapy wrapper around Twisted's error
-        return describe(exc.__cause__)
-    reasons = getattr(exc, "reasons", None)
-    if reasons:  # ResponseFailed / ResponseNeverReceived wrap twisted Failures
-        inner = getattr(reasons[0], "value", reasons[0])
-        if isinstance(inner, BaseException):
-            return describe(inner)
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    name = "TLS error" if type(exc).__module__.startswith("OpenSSL") else type(exc).__name__
-    return text if name in text else f"{name}: {text}"
-
-
 def _site(record: logging.LogRecord) -> str:
     return getattr(getattr(record, "spider", None), "name", None) or "?"
 
