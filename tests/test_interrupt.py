@@ -109,7 +109,8 @@ def test_the_wait_for_items_in_flight_is_bounded(tmp_path):
                               cwd=tmp_path, stderr=children.PIPE)
         wait_for_requests(server, 5, proc)
         slow(server, 30)
-        wait_for_requests(server, 7, proc)  # two requests now hang
+        asked = sum(len(s.requests) for s in server.sites)
+        wait_for_requests(server, asked + 2, proc)  # two requests asked after the slowdown now hang
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == EXIT_INTERRUPTED
