@@ -11,6 +11,7 @@ request (DOWNLOAD_TIMEOUT × tries, robots.txt first): `SilentSiteDeadline` give
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -62,6 +63,9 @@ def cause(exc: BaseException, timeout: float | None = None) -> str:
         return f"timed out after {round(timeout, 1):g} s" if timeout else "timed out"
     if module.startswith("OpenSSL") or names & {"SSLError", "TLSError"}:
         return "TLS handshake failed"
+    too_big = re.search(r"(\d+) bytes which is larger than download max size \((\d+)\)", str(inner))
+    if too_big:
+        return f"page of {too_big[1]} bytes, over DOWNLOAD_MAXSIZE ({too_big[2]})"
     if names & {"ResponseDataLossError", "_DataLoss", "PotentialDataLoss"}:
         return "connection broken (the answer was cut short)"
     if names & {"ConnectionLost", "ConnectionDone", "ConnectionResetError", "ConnectionAborted",

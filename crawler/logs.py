@@ -86,17 +86,25 @@ class GaveUpFilter(logging.Filter):
         return True
 
 
-class DataLossFilter(logging.Filter):
-    """Scrapy's "Got data loss in <mirror URL>" names no site and the wrong URL; the request is
-    retried, and one that stays cut short gets its one line from the spider's errback."""
+class DownloadHandlerFilter(logging.Filter):
+    """The HTTP download handler's warnings name no site and the mirror's URL. "Got data loss in"
+    and a page over DOWNLOAD_MAXSIZE: the request fails and gets its one line (site, live URL,
+    cause) from the spider's errback, so they are left out. A page over DOWNLOAD_WARNSIZE is kept:
+    INFO, not a warning that wakes anyone."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Got data loss in ")
+        text = str(record.msg)
+        if text.startswith("Got data loss in ") or "larger than download max size" in text:
+            return False
+        if "larger than download warn size" in text:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+        return True
 
 
 FILTERS = {ROBOTS_LOGGER: RobotsFailureFilter, RETRY_LOGGER: GaveUpFilter,
-           "scrapy.core.downloader.handlers.http11": DataLossFilter,
-           "scrapy.core.downloader.handlers._base_streaming": DataLossFilter}
+           "scrapy.core.downloader.handlers.http11": DownloadHandlerFilter,
+           "scrapy.core.downloader.handlers._base_streaming": DownloadHandlerFilter}
 
 
 def quiet_expected_failures() -> None:
