@@ -63,6 +63,8 @@ class RunStopper:
         self.signal = signal.Signals(number).name
         for n in SIGNALS:
             signal.signal(n, self._second)
+        for crawler in self.process.crawlers:  # at once, not when the reactor gets to it
+            hold_requests(crawler)
         reactor.callFromThread(self.stop, f"interrupted by {self.signal}")
 
     def _second(self, number: int, _frame: Any) -> None:
