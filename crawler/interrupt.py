@@ -32,6 +32,24 @@ def hold_requests(crawler: Any) -> None:
     setattr(crawler, _HELD, True)
 
 
+def drop_queued(crawler: Any) -> int:
+    """Fail at once (NotSent) the requests waiting in the downloader's queues for their
+    politeness delay: left there, each would wait its turn only to be refused, one delay after
+    another (15 queued at a 2.5 s delay outlast a 30 s grace). Returns how many; 0 when this
+    Scrapy keeps its queues elsewhere (the download handlers still refuse them)."""
+    from twisted.python.failure import Failure
+
+    slots = getattr(getattr(getattr(crawler, "engine", None), "downloader", None), "slots", None) or {}
+    dropped = 0
+    for slot in list(slots.values()):
+        queue = getattr(slot, "queue", None)
+        while queue:
+            request, deferred = queue.popleft()
+            deferred.errback(Failure(NotSent(f"not sent, the run is stopping: {request.url}")))
+            dropped += 1
+    return dropped
+
+
 def requests_held(crawler: Any) -> bool:
     return bool(getattr(crawler, _HELD, False))
 
@@ -81,6 +99,7 @@ class RunStopper:
         self.reason = reason
         for crawler in self.process.crawlers:
             hold_requests(crawler)  # before anything else: not one more request goes out
+            drop_queued(crawler)
         logger.warning("%s: stopping; no new requests, finishing those in flight (at most %gs)",
                        reason, self.grace)
         self._timer = reactor.callLater(self.grace, self.on_force, f"not done after {self.grace:g}s")
