@@ -129,7 +129,7 @@ def test_a_host_that_never_answers_is_given_up_on_its_deadline_and_leaves_nothin
                        cwd=tmp_path)
         seconds = time.monotonic() - started
     assert result.returncode == 1
-    assert seconds < 3 + 10, seconds  # the default DOWNLOAD_TIMEOUT alone is 30 s a try
+    assert seconds < 3 + 20, seconds  # the default DOWNLOAD_TIMEOUT alone is 30 s a try (and 4 tries)
     lines = result.stderr.splitlines()
     assert lines[0].startswith("run ") and all(line.startswith("  ") for line in lines[1:]), result.stderr
     assert "unreachable: no page answered with success: no answer within 3 s, given up (SILENT_SITE_GIVE_UP)" in result.stderr
