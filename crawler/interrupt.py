@@ -1,8 +1,10 @@
 """Stopping a run part-way without losing its finished work: SIGINT/SIGTERM, or storage failing.
 
-The first signal stops every crawl the way Scrapy does (no new pages; requests and items in
-flight finish; each spider closes with reason "shutdown", so its finished lines are put in place
-and recorded). That wait is bounded (`grace` seconds); a second signal, or the end of the grace
+The first signal stops every crawl: from that moment no request is sent (Scrapy's own stop
+leaves the requests already queued in the downloader to go out one politeness delay after
+another; here they are failed at once, and the download handlers refuse any other: NotSent,
+counted as stopped/not_sent); requests and items in flight finish; each spider closes with
+reason "shutdown", so its finished lines are put in place and recorded. That wait is bounded (`grace` seconds); a second signal, or the end of the grace
 period, stops at once: `on_force` discards what is not in place yet and the process exits.
 """
 from __future__ import annotations
@@ -81,7 +83,7 @@ class RunStopper:
         self.signal = signal.Signals(number).name
         for n in SIGNALS:
             signal.signal(n, self._second)
-        for crawler in self.process.crawlers:  # at once, not when the reactor gets to it
+        for crawler in list(self.process.crawlers):  # at once, not when the reactor gets to it
             hold_requests(crawler)
         reactor.callFromThread(self.stop, f"interrupted by {self.signal}")
 
