@@ -44,12 +44,18 @@ DOWNLOADER_MIDDLEWARES = {
     # large pages being read share a budget: peak memory bounded (crawler/bounds.py); last on
     # the way in, after HttpCompressionMiddleware decoded the body
     "crawler.bounds.PageBudgetDownloaderMiddleware": 10,
+    # a site that has not answered once is given up SILENT_SITE_GIVE_UP seconds after it began
+    "crawler.failures.SilentSiteDeadline": 560,
 }
 SPIDER_MIDDLEWARES = {"crawler.bounds.PageBudgetSpiderMiddleware": 10}
 PAGE_BUDGET_BYTES = 64 * 1024 * 1024
 PAGE_BUDGET_MIN_BYTES = 1024 * 1024
+SILENT_SITE_GIVE_UP = 60
 ARCHIVE_DIR = None
 ARCHIVE_RUN = None
+# The run's name (its UTC start, e.g. 2026-11-22T031500Z), written on every line as `run`; the
+# CLI sets it, `scrapy crawl` takes the crawl's start.
+RUN_NAME = None
 
 # Live origins fetched from local mirrors (a JSON map file; see crawler/mirror.py).
 MIRROR_MAP = None
@@ -63,6 +69,8 @@ DOWNLOAD_HANDLERS = {
 }
 
 ITEM_PIPELINES = {
+    # the run's name on every line (`run`), set by the CLI (RUN_NAME)
+    "pipelines.run.RunPipeline": 50,
     "pipelines.text.TextPipeline": 100,
     "pipelines.dates.DatePipeline": 200,
     "pipelines.ids.IdPipeline": 300,
@@ -93,6 +101,11 @@ LISTING_LINK_LIMIT = 50000
 # to, and how long an interrupted run may take to finish its items in flight before it stops.
 PREFLIGHT_MIN_FREE_MB = 16
 SHUTDOWN_GRACE = 30
+# A page dropped for a missing field (an undated article) is remembered and not fetched again
+# for this many days (then it is, in case it was fixed); the missing-field alarm wants a field
+# missing in at least MISSING_MIN_ITEMS items, so that one bad page never fails a run.
+DROPPED_RETRY_DAYS = 30
+MISSING_MIN_ITEMS = 2
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

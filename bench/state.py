@@ -41,7 +41,8 @@ def build(path: Path, urls: int, alias_share: float, rng: random.Random) -> tupl
                 url = url_of(site, i)
                 aliases = (url.rsplit("/", 1)[0],) if rng.random() < alias_share else ()
                 records.append((url, f"{i:020x}", f"{rng.getrandbits(256):064x}", f"{rng.getrandbits(256):064x}",
-                                f"20{10 + i % 15}-0{1 + i % 9}-1{i % 10}T10:00:00+04:30", aliases))
+                                f"20{10 + i % 15}-0{1 + i % 9}-1{i % 10}T10:00:00+04:30", aliases,
+                                "2026-11-22T03:15:00+00:00"))
             inserted += state.record(site, records)
     seconds = time.perf_counter() - start
     state.close()

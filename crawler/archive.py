@@ -190,7 +190,7 @@ class ArchiveRecorder:
 
         root = crawler.settings.get("ARCHIVE_DIR")
         if not root:
-            raise NotConfigured("no ARCHIVE_DIR")
+            raise NotConfigured  # without a message: Scrapy logs "Disabled …" at INFO, not WARNING
         run = crawler.settings.get("ARCHIVE_RUN") or _now_run()
         recorder = cls(Path(root), crawler.spidercls.name, run, crawler.stats,
                        crawler.settings.getbool("ARCHIVE_SITE_FOLDERS", True))
@@ -214,8 +214,13 @@ class ArchiveRecorder:
         return response
 
     def spider_closed(self, spider: Any = None, reason: str = "finished", **_: Any) -> None:
-        """Any close reason: an interrupted crawl keeps the archive of what it fetched."""
+        """Any close reason: an interrupted crawl keeps the archive of what it fetched. A site
+        that never answered leaves no archive (a file of its warcinfo record alone)."""
         if self.failed is not None:
+            return
+        if self.file.records <= 1:
+            self.file.discard()
+            logger.info("nothing to archive: no response was received")
             return
         try:
             path = self.file.commit()

@@ -1,4 +1,4 @@
-"""The command line: `python -m crawler crawl|extract|list|demo|snapshot|state`.
+"""The command line: `python -m crawler crawl|extract|list|demo|snapshot|reset|state`.
 
 Exit codes (documented in the README, for cron and alerting):
   0  every site crawled fine
@@ -29,7 +29,7 @@ EXIT_SETUP, EXIT_STORAGE, EXIT_INTERRUPTED = 4, 5, 6
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE = Path("data/state.sqlite")
 DEFAULT_OUTPUT_DIR = Path("data/output")
-DEFAULT_ARCHIVE_DIR = Path("data/archive")
+DEFAULT_ARCHIVE_DIR = Path("data/archive")  # beside the default output folder (default_archive_dir)
 DEMO_SITES = PROJECT_ROOT / "tests" / "fixtures" / "sites"
 
 
@@ -175,11 +175,35 @@ def bind_sites(sites: list[str], settings: Any) -> tuple[dict[str, type], dict[s
     return classes, unrecognised
 
 
+class ClearProgress(logging.Filter):
+    """Before a log line goes to the terminal, the progress line is wiped (carriage return, erase
+    to the end of the line), so that the log line stands alone instead of being glued onto it;
+    the next tick draws the progress line again."""
+
+    def __init__(self, stream: Any = None):
+        super().__init__()
+        self.stream = stream
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        stream = self.stream or sys.stderr
+        stream.write("\r\x1b[K")
+        return True
+
+
+def clear_progress_before_logs(handlers: list[logging.Handler], stream: Any = None) -> None:
+    """Give each handler a ClearProgress filter (once: Scrapy replaces the root handler when a
+    crawl starts, so this is done again at every tick)."""
+    for handler in handlers:
+        if not any(isinstance(f, ClearProgress) for f in handler.filters):
+            handler.addFilter(ClearProgress(stream))
+
+
 def _show_progress(crawlers: dict[str, Any]) -> None:
     """A live line per run in a terminal; never under cron (no tty, no progress)."""
     from twisted.internet import task
 
     def tick() -> None:
+        clear_progress_before_logs(logging.getLogger().handlers)
         parts = []
         for site, crawler in crawlers.items():
             stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -275,8 +299,10 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
     settings = project_settings(**overrides)
     try:
         min_free, grace = settings.getfloat("PREFLIGHT_MIN_FREE_MB"), settings.getfloat("SHUTDOWN_GRACE")
+        retry_dropped, missing_min = settings.getfloat("DROPPED_RETRY_DAYS"), settings.getint("MISSING_MIN_ITEMS")
     except ValueError as exc:
-        raise UsageError(f"-s PREFLIGHT_MIN_FREE_MB and SHUTDOWN_GRACE want numbers: {exc}") from exc
+        raise UsageError(f"-s PREFLIGHT_MIN_FREE_MB, SHUTDOWN_GRACE, DROPPED_RETRY_DAYS and "
+                         f"MISSING_MIN_ITEMS want numbers: {exc}") from exc
     check_setup(args, sites, state_path, int(min_free * 2**20), archive_dir)
     lock = None if state_path is None else RunLock(state_path.with_name(state_path.name + ".lock"))
     try:
@@ -291,10 +317,12 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         if archive_dir is not None:  # first: a killed run's leftover takes that run's name
             _salvage(archive_dir, sites)
         started, run = unused_run_name(lambda name: _run_name_taken(name, report_dir, out_dir, archive_dir, sites))
+        overrides["RUN_NAME"] = run
         if archive_dir is not None:
             overrides.update(ARCHIVE_DIR=str(archive_dir), ARCHIVE_RUN=run)
         try:
-            state = None if state_path is None else State(state_path, revisit_days=args.revisit_days, now=started)
+            state = None if state_path is None else State(state_path, revisit_days=args.revisit_days, now=started,
+                                                          retry_dropped_days=retry_dropped)
         except StateError as exc:
             raise SetupError(advice(state_path, str(exc))) from exc
         except sqlite3.OperationalError as exc:  # a migration on a full or read-only disk
@@ -330,7 +358,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
                           log_level=log_level, progress=sys.stderr.isatty() and not args.quiet,
                           settings_overrides=overrides, stopper=stopper)
         outputs = [str(p) for p in sink.close()]
-        reports = [site_report(site, stats[site], args.missing_max) for site in sites]
+        reports = [site_report(site, stats[site], args.missing_max, missing_min) for site in sites]
         code = EXIT_OK if all(r.ok for r in reports) and not damage else EXIT_SITE_FAILED
         stopped = None
         if sink.failed is not None:
@@ -384,7 +412,13 @@ def _archive_dir(args: argparse.Namespace) -> Path | None:
         return None
     if args.archive_dir:
         return Path(args.archive_dir)
-    return None if args.output else DEFAULT_ARCHIVE_DIR
+    return None if args.output else default_archive_dir(_out_dir(args))
+
+
+def default_archive_dir(out_dir: Path) -> Path:
+    """Beside the output folder (data/output → data/archive; /srv/news/out → /srv/news/archive),
+    not under the working directory: a cron job's archive goes where its output goes."""
+    return out_dir.parent / "archive"
 
 
 def _salvage(archive_dir: Path, sites: list[str]) -> None:
@@ -448,13 +482,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not sites:
         raise UsageError(f"the archives hold no page of a known site ({len(index)} captures of "
                          f"{', '.join(sorted(index.origins())) or 'nothing'}); use --mirror or --site")
-    print(f"extracting {', '.join(sites)} from {len(files)} archive file(s), "
-          f"{len(index)} captures", file=sys.stderr)
+    if not args.quiet:
+        print(f"extracting {', '.join(sites)} from {len(files)} archive file(s), "
+              f"{len(index)} captures", file=sys.stderr)
     for damage in index.damage:  # the complete records are used; the run ends with exit 1
         print(f"crawler: damaged archive: {damage.describe()}", file=sys.stderr)
     # what a crawl's options would be: every article revisited, nothing archived again
-    run_args = argparse.Namespace(**vars(args), revisit_days=EXTRACT_REVISIT_DAYS, missing_max=0.2,
-                                  full=False, quiet=False)
+    run_args = argparse.Namespace(**{**vars(args), "revisit_days": EXTRACT_REVISIT_DAYS, "missing_max": 0.2,
+                                     "full": False})
     return _run(run_args, sites, {**EXTRACT_SETTINGS, **_overrides(args.set), "ARCHIVE_SOURCES": files,
                                   "SITES_FILES": list(args.sites_file)}, since=None,
                 archive_dir=None, state_path=Path(args.state) if args.state else None, damage=index.damage)
@@ -498,8 +533,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mirror = server.write_map(Path(tmp) / "mirror.json")
         print(f"serving saved copies of {', '.join(sites)} on loopback: {server.mirror}", file=sys.stderr)
         sink = FileSink(output)
+        from crawler.output import run_name
         stats = run_crawl(sites, sink, mirror=str(mirror), log_level=args.log_level,
-                          settings_overrides=_overrides(args.set))
+                          settings_overrides={"RUN_NAME": run_name(datetime.now(timezone.utc)),
+                                              **_overrides(args.set)})
         sink.close()
     reports = [site_report(site, stats[site]) for site in sites]
     for r in reports:
@@ -560,11 +597,18 @@ def cmd_state_check(args: argparse.Namespace) -> int:
         return EXIT_SETUP
     note = "" if version == SCHEMA_VERSION else f" (the next run migrates it to {SCHEMA_VERSION})"
     print(f"state {path}: schema version {version}{note}, {path.stat().st_size:,} bytes, {len(sites)} sites")
-    print(f"  {'site':12} {'articles':>8} {'aliases':>8} {'dead':>6} {'files':>6}  last run")
+    print(f"  {'site':12} {'articles':>8} {'aliases':>8} {'dead':>6} {'dropped':>7} {'files':>6}  last run")
     for s in sites:
         walk = "" if s.walk_complete else "  (last walk cut short: the next run walks on)"
-        print(f"  {s.site:12} {s.articles:8} {s.aliases:8} {s.dead:6} {s.files:6}  {s.last_run or '-'}{walk}")
+        print(f"  {s.site:12} {s.articles:8} {s.aliases:8} {s.dead:6} {s.dropped:7} {s.files:6}  {s.last_run or '-'}{walk}")
     return EXIT_OK
+
+
+def _log_level_option(sub: argparse.ArgumentParser) -> None:
+    """--log-level after the command too (`crawl --log-level INFO`); SUPPRESS keeps the value
+    given before the command when it is not given again."""
+    sub.add_argument("--log-level", default=argparse.SUPPRESS,
+                     help="Scrapy log level (default WARNING; also accepted before the command)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -574,7 +618,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     crawl = sub.add_parser("crawl", help="crawl sites (all when none is named)")
-    crawl.add_argument("sites", nargs="*", metavar="SITE")
+    crawl.add_argument("sites", nargs="*", metavar="SITE",
+                       help="site ids to crawl (see `list`; default: every site)")
+    _log_level_option(crawl)
     crawl.add_argument("--mirror", metavar="MAP.json", help="fetch live origins from local mirrors")
     crawl.add_argument("--output", metavar="FILE.jsonl",
                        help="one-off run: all items in one file (no state unless --state is given)")
@@ -589,7 +635,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="alarm when a required field is missing in more than this share (0.2)")
     crawl.add_argument("--quiet", action="store_true", help="no report on stderr unless a site failed")
     crawl.add_argument("--archive-dir", metavar="DIR",
-                       help=f"keep every response in DIR/<site>/<run>.warc.gz (default {DEFAULT_ARCHIVE_DIR}; "
+                       help="keep every response in DIR/<site>/<run>.warc.gz (default: `archive` beside "
+                            f"the output folder, {DEFAULT_ARCHIVE_DIR} for {DEFAULT_OUTPUT_DIR}; "
                             "one-off runs archive only when this is given)")
     crawl.add_argument("--no-archive", action="store_true", help="keep no archive of the pages")
     crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
@@ -615,14 +662,17 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--output-dir", metavar="DIR", help="DIR/<site>/<run>.jsonl")
     ext.add_argument("--state", metavar="PATH",
                      help="write only items new or changed since this state's last write, and record them")
+    ext.add_argument("--quiet", action="store_true", help="no report on stderr unless a site failed")
     ext.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                      help="override a Scrapy setting, as for crawl (e.g. -s DOWNLOAD_MAXSIZE=4000000)")
+    _log_level_option(ext)
     ext.set_defaults(func=cmd_extract)
 
     demo = sub.add_parser("demo", help="crawl the project's saved pages, served on loopback")
     demo.add_argument("--output", default="demo.jsonl", metavar="FILE.jsonl")
     demo.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                       help="override a Scrapy setting, as for crawl")
+    _log_level_option(demo)
     demo.set_defaults(func=cmd_demo)
 
     snap = sub.add_parser("snapshot", help="save a site's pages for replay (fixtures, local copies)")
@@ -631,6 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--into", required=True, type=Path, metavar="DIR")
     snap.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                       help="override a Scrapy setting, as for crawl")
+    _log_level_option(snap)
     snap.set_defaults(func=cmd_snapshot)
 
     reset = sub.add_parser("reset", help="forget what was written for sites (next run writes all again)")

@@ -14,7 +14,7 @@ import scrapy
 
 FIELDS = (
     "id", "site", "url", "language", "title", "kicker", "lead", "body", "published_at",
-    "date_raw", "author", "category", "images", "comment_count", "view_count", "crawled_at",
+    "date_raw", "author", "category", "images", "comment_count", "view_count", "crawled_at", "run",
 )
 TEXT_FIELDS = ("title", "kicker", "lead", "body", "author", "category", "date_raw")
 REQUIRED = ("url", "title", "published_at")
@@ -38,6 +38,8 @@ class ArticleItem(scrapy.Item):
     comment_count = scrapy.Field()
     view_count = scrapy.Field()
     crawled_at = scrapy.Field()
+    #: the run that wrote the line (its UTC start, as its file name): per id, the greatest is current
+    run = scrapy.Field()
     #: not in the output: every canonical URL that led to the article (for incremental runs)
     aliases = scrapy.Field()
     #: not in the output: the canonical URL the page was fetched at (where its own name is

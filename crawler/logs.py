@@ -36,20 +36,6 @@ def network_errors() -> tuple[type[BaseException], ...]:
     return tuple(types)
 
 
-def describe(exc: BaseException) -> str:
-    """One line for a network failure: the innermost reason, without the object soup."""
-    if isinstance(exc.__cause__, BaseException):  # a Scrapy wrapper around Twisted's error
-        return describe(exc.__cause__)
-    reasons = getattr(exc, "reasons", None)
-    if reasons:  # ResponseFailed / ResponseNeverReceived wrap twisted Failures
-        inner = getattr(reasons[0], "value", reasons[0])
-        if isinstance(inner, BaseException):
-            return describe(inner)
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    name = "TLS error" if type(exc).__module__.startswith("OpenSSL") else type(exc).__name__
-    return text if name in text else f"{name}: {text}"
-
-
 def _site(record: logging.LogRecord) -> str:
     return getattr(getattr(record, "spider", None), "name", None) or "?"
 
@@ -64,28 +50,61 @@ class RobotsFailureFilter(logging.Filter):
     """robots.txt that cannot be fetched for an expected reason: one WARNING line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from crawler.failures import SiteGivenUp, cause
+        from crawler.interrupt import NotSent
+
         exc = record.exc_info[1] if record.exc_info else None
-        if exc is not None and isinstance(exc, network_errors()):
+        if isinstance(exc, NotSent):  # robots.txt not asked for: the run is stopping
+            return False
+        if exc is not None and isinstance(exc, (*network_errors(), SiteGivenUp)):
             request = record.args.get("request") if isinstance(record.args, dict) else None
             parts = urlsplit(getattr(request, "url", ""))
+            settings = getattr(getattr(record, "spider", None), "settings", None)
+            timeout = settings.getfloat("DOWNLOAD_TIMEOUT") if settings is not None else None
             _one_line(record, "%s: robots.txt cannot be fetched from %s (%s); crawling on without it",
-                      _site(record), f"{parts.scheme}://{parts.netloc}/robots.txt", describe(exc))
+                      _site(record), f"{parts.scheme}://{parts.netloc}/robots.txt", cause(exc, timeout))
         return True
 
 
 class GaveUpFilter(logging.Filter):
-    """A request given up after its retries: counted in the report, one WARNING line here."""
+    """A request given up after its retries: counted in the report. A spider's request has its
+    own line from its errback (`skipped URL (listing_failed): why`), so this one is left out;
+    a request without an errback (robots.txt) gets one WARNING line here."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if str(record.msg).startswith("Gave up retrying") and isinstance(record.args, dict):
+            from crawler.failures import cause
+
+            request = record.args.get("request")
+            if getattr(request, "errback", None) is not None or urlsplit(getattr(request, "url", "")).path == "/robots.txt":
+                return False  # the errback's line, or the robots.txt middleware's, says it
             reason = record.args.get("reason")
-            text = describe(reason) if isinstance(reason, BaseException) else str(reason)
+            timeout = getattr(request, "meta", {}).get("download_timeout")
+            text = cause(reason, timeout) if isinstance(reason, BaseException) else str(reason)
             _one_line(record, "%s: gave up on %s after %s tries: %s", _site(record),
-                      getattr(record.args.get("request"), "url", "?"), record.args.get("retry_times"), text)
+                      getattr(request, "url", "?"), record.args.get("retry_times"), text)
         return True
 
 
-FILTERS = {ROBOTS_LOGGER: RobotsFailureFilter, RETRY_LOGGER: GaveUpFilter}
+class DownloadHandlerFilter(logging.Filter):
+    """The HTTP download handler's warnings name no site and the mirror's URL. "Got data loss in"
+    and a page over DOWNLOAD_MAXSIZE: the request fails and gets its one line (site, live URL,
+    cause) from the spider's errback, so they are left out. A page over DOWNLOAD_WARNSIZE is kept:
+    INFO, not a warning that wakes anyone."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        if text.startswith("Got data loss in ") or "larger than download max size" in text:
+            return False
+        if "larger than download warn size" in text:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+        return True
+
+
+FILTERS = {ROBOTS_LOGGER: RobotsFailureFilter, RETRY_LOGGER: GaveUpFilter,
+           "scrapy.core.downloader.handlers.http11": DownloadHandlerFilter,
+           "scrapy.core.downloader.handlers._base_streaming": DownloadHandlerFilter}
 
 
 def quiet_expected_failures() -> None:

@@ -70,8 +70,12 @@ class MirrorDownloadHandler(HTTP11DownloadHandler):
         super().__init__(crawler)
         path = crawler.settings.get("MIRROR_MAP")
         self.mirror = MirrorMap.load(path) if path else MirrorMap()
+        self.run_crawler = crawler
 
     async def download_request(self, request: Request) -> Response:
+        from crawler.interrupt import refuse_if_held
+
+        refuse_if_held(self.run_crawler, request)  # a stopping run sends nothing more
         target = self.mirror.to_mirror(request.url)
         if target == request.url:
             return await super().download_request(request)

@@ -226,7 +226,8 @@ class FileSink(_Sink):
                 self._record(lambda: state.record(site, records), state.path)
             for site, notes in links.items():
                 if self.failed is None:
-                    self._record(lambda: state.record_links(site, notes.aliases, notes.dead), state.path)
+                    self._record(lambda: state.record_links(site, notes.aliases, notes.dead,
+                                                            getattr(notes, "dropped", None)), state.path)
             for site, complete in walks.items():
                 if self.failed is None:
                     self._record(lambda: state.end_walk(site, complete), state.path)
@@ -286,7 +287,8 @@ class DirSink(_Sink):
             if path is not None:
                 self._record(lambda: self.state.record(site, records, path), path)
             if links is not None and self.failed is None:
-                self._record(lambda: self.state.record_links(site, links.aliases, links.dead), self.state.path)
+                self._record(lambda: self.state.record_links(site, links.aliases, links.dead,
+                                                             getattr(links, "dropped", None)), self.state.path)
             if self.failed is None:
                 self._record(lambda: self.state.end_walk(site, complete), self.state.path)
 

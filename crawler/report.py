@@ -16,6 +16,9 @@ from typing import Any
 from pipelines.coverage import COUNTED
 
 REQUIRED_FIELDS = ("title", "body", "published_at")
+#: the missing-field alarm wants a field missing in at least this many items (and in more than
+#: missing_max of them): one bad page is not a template change, however few items a night has
+MISSING_MIN_ITEMS = 2
 
 
 @dataclass
@@ -34,24 +37,47 @@ class SiteReport:
     listing_pages: int = 0  # listing pages fetched (walks end: crawler/walk.py)
     page_limit_reached: bool = False  # LISTING_PAGE_LIMIT ended a walk of this site
     recognised: str | None = None  # the CMS found for an entry that names none, and how
+    #: False when the crawl was stopped before its end (a signal, storage failing): what it wrote
+    #: is kept, the rest is for the next run
+    finished: bool = True
+    not_sent: int = 0  # requests the stopping run did not send
+    failures: dict[str, int] = field(default_factory=dict)  # why requests failed, in words
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def status(self) -> str:
+        """One word for the report line: FAILED, stopped (cut short, nothing wrong) or ok."""
+        return "FAILED" if self.problems else "ok" if self.finished else "stopped"
 
 
 def _group(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     return {k[len(prefix):]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
 
-def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2) -> SiteReport:
+#: exceptions of requests that were not sent on purpose: a link robots.txt forbids (counted under
+#: skipped/forbidden_by_robots), a request a stopping run held back (stopped/not_sent)
+NOT_FAILURES = ("scrapy.exceptions.IgnoreRequest", "crawler.interrupt.NotSent")
+
+
+def not_failures(stats: dict[str, Any]) -> int:
+    """Exceptions the downloader counted that are no download error: whether robots.txt was
+    read before the first links (a later crawl, an extraction) or not (a first crawl), a
+    forbidden link is then never a download error."""
+    return sum(int(stats.get(f"downloader/exception_type_count/{name}", 0)) for name in NOT_FAILURES)
+
+
+def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2,
+                missing_min: int = MISSING_MIN_ITEMS) -> SiteReport:
     dropped = _group(stats, "dropped/")
     extracted = int(stats.get("coverage/items", 0))
     fill = {name: round(stats.get(f"coverage/{name}", 0) / extracted, 3) if extracted else 0.0
             for name in COUNTED}
     errors = {
         "http_errors": sum(_group(stats, "httperror/response_ignored_status_count/").values()),
-        "download_errors": int(stats.get("downloader/exception_count", 0))
+        "download_errors": int(stats.get("downloader/exception_count", 0)) - not_failures(stats)
         - int(stats.get("retry/count", 0)) + int(stats.get("retry/max_reached", 0)),
         "gave_up_retrying": int(stats.get("retry/max_reached", 0)),
         "retries": int(stats.get("retry/count", 0)),
@@ -71,21 +97,44 @@ def site_report(site: str, stats: dict[str, Any], missing_max: float = 0.2) -> S
         seconds=round(float(stats.get("elapsed_time_seconds", 0.0)), 2),
         listing_pages=int(stats.get("listing/pages", 0)),
         page_limit_reached=bool(stats.get("listing/page_limit_reached", 0)),
+        finished=stats.get("finish_reason", "finished") == "finished",
+        not_sent=int(stats.get("stopped/not_sent", 0)),
+        failures=_group(stats, "failure/"),
     )
-    report.problems = problems(report, stats, missing_max)
+    report.problems = problems(report, stats, missing_max, missing_min)
     report.recognised = stats.get("site/recognised")
     return report
 
 
-def problems(report: SiteReport, stats: dict[str, Any], missing_max: float) -> list[str]:
+def missing_alarm(extracted: int, filled: int, missing_max: float, missing_min: int = MISSING_MIN_ITEMS) -> bool:
+    """Whether a required field missing in `extracted - filled` items marks a template change:
+    in more than `missing_max` of them, and in at least `missing_min` (an incremental night
+    extracts a handful of items: one undated page among three is not a broken layout)."""
+    missing = extracted - filled
+    return missing >= max(missing_min, 1) and missing / extracted > missing_max
+
+
+def unreachable_because(stats: dict[str, Any]) -> str:
+    """Why no page answered, in an operator's words: the causes the spider counted
+    (crawler.failures: DNS name not found, connection refused, timed out after N s, TLS, HTTP
+    status...), most frequent first, and what the server answered, if anything."""
+    causes = sorted(_group(stats, "failure/").items(), key=lambda kv: (-kv[1], kv[0]))
+    parts = [f"{words} ({n} request{'s' if n > 1 else ''})" for words, n in causes
+             if not words.startswith("HTTP ")]
+    statuses = _group(stats, "downloader/response_status_count/")
+    parts += [f"HTTP {code} ({n} response{'s' if n > 1 else ''})" for code, n in statuses.items()]
+    return "; ".join(parts) or "no request was answered or failed (nothing was asked?)"
+
+
+def problems(report: SiteReport, stats: dict[str, Any], missing_max: float,
+             missing_min: int = MISSING_MIN_ITEMS) -> list[str]:
     if stats.get("site/unrecognised"):
         return [str(stats["site/unrecognised"])]
     if stats.get("site/not_started"):
         return [str(stats["site/not_started"])]
     statuses = _group(stats, "downloader/response_status_count/")
     if not any(code.startswith("2") for code in statuses):
-        answers = ", ".join(f"{n}x HTTP {code}" for code, n in statuses.items()) or "no answer at all"
-        return [f"unreachable: no page answered with success ({answers})"]
+        return [f"unreachable: no page answered with success: {unreachable_because(stats)}"]
     found = []
     if stats.get("finish_reason", "finished") not in ("finished", "shutdown"):  # shutdown: the run says why
         found.append(f"crawl ended early: {stats.get('finish_reason')}")
@@ -97,8 +146,9 @@ def problems(report: SiteReport, stats: dict[str, Any], missing_max: float) -> l
     if report.extracted:
         for name in REQUIRED_FIELDS:
             # from the counts, not 1 - rounded rate: 3 of 10 missing is 0.3, never 0.30000000000000004
-            missing = (report.extracted - int(stats.get(f"coverage/{name}", 0))) / report.extracted
-            if missing > missing_max:
+            filled = int(stats.get(f"coverage/{name}", 0))
+            missing = (report.extracted - filled) / report.extracted
+            if missing_alarm(report.extracted, filled, missing_max, missing_min):
                 found.append(f"layout: {name} missing in {missing:.0%} of {report.extracted} items")
     return found
 
@@ -120,6 +170,7 @@ class RunReport:
         data = asdict(self)
         for site, raw in zip(self.sites, data["sites"]):
             raw["ok"] = site.ok
+            raw["status"] = site.status
         return data
 
     def save(self, path: str | Path) -> Path:
@@ -133,7 +184,7 @@ class RunReport:
     def text(self) -> str:
         lines = [f"run {self.run}: exit {self.exit_code}" + (f" ({self.stopped})" if self.stopped else "")]
         for s in self.sites:
-            status = "ok" if s.ok else "FAILED"
+            status = s.status
             lines.append(
                 f"  {s.site:12} {status:6} {s.pages_fetched:5} pages, {s.new_items:4} new items, "
                 f"{s.duplicates} duplicates skipped, {s.seconds:.1f}s")
@@ -153,6 +204,9 @@ class RunReport:
                              "(LISTING_PAGE_LIMIT): the walk was cut there")
             if s.recognised:
                 lines.append(f"      cms: recognised as {s.recognised}")
+            if not s.finished:
+                lines.append(f"      stopped before its end: {s.new_items} items kept, "
+                             f"{s.not_sent} requests not sent; the next run writes the rest")
             for problem in s.problems:
                 lines.append(f"      PROBLEM: {problem}")
         for path in self.outputs:

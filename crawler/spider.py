@@ -25,7 +25,7 @@ from crawler.charset import honest
 from crawler.dates import DateError, parse_date
 from crawler.feeds import is_feed
 from crawler.items import ArticleItem
-from crawler.logs import describe
+from crawler.failures import failure_cause
 from crawler.page import ArticlePage
 from crawler.sites import Site, load_sites
 from crawler.urls import Aliases, absolute, canonical_url
@@ -54,8 +54,11 @@ class LinkNotes:
     aliases: dict[str, str] = field(default_factory=dict)  # redirecting URL → where it led
     dead: set[str] = field(default_factory=set)  # article links that answered 404/410
     older_than_since: set[str] = field(default_factory=set)  # listings that reached --since
+    dropped: dict[str, str] = field(default_factory=dict)  # pages dropped for a missing field → why
 
 REDIRECTS = [301, 302, 303, 307, 308]
+#: request meta an article request carries on to the redirect it follows (redirect_chain is set anew)
+FOLLOWED_META = ("listing", "dont_redirect", "handle_httpstatus_list")
 MAX_REDIRECTS = 5
 NOT_PAGES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar", ".7z",
              ".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp3", ".mp4", ".avi")
@@ -274,12 +277,14 @@ class NewsSpider(scrapy.Spider):
     def listing_failed(self, failure) -> Iterable[scrapy.Request]:
         """A listing page that cannot be had: counted, and the walk goes on past it where it can."""
         request = failure.request
+        if _not_sent(failure.value, self):  # the run is stopping: the walk ends here
+            return
         if _not_in_archive(failure.value):
             self.count_skip("missing_from_archive", request.url)
         elif _forbidden_by_robots(failure.value):  # a menu link the site asks us not to follow
             self.count_skip("forbidden_by_robots", request.url, level=logging.INFO)
         else:
-            self.count_skip("listing_failed", request.url, describe(failure.value))
+            self.count_skip("listing_failed", request.url, self._cause(failure))
         yield from self._next_listing(request.meta.get("then", []), after=request.meta.get("after", ""))
 
     def parse_article(self, response: Response) -> Iterable[Any]:
@@ -292,12 +297,12 @@ class NewsSpider(scrapy.Spider):
             return
         response, fixed = honest(response)
         if fixed:
-            logger.warning("charset of %s: %s", response.url, fixed)
+            logger.warning("%s: charset of %s: %s", self.name, response.url, fixed)
             self.inc_stat(f"charset/{fixed.replace(' ', '_')}")
         try:
             fields = self.read_article(response)
         except Exception:  # a page that breaks the page class is counted, never a crashed run
-            logger.exception("extraction failed on %s", response.url)
+            logger.exception("%s: extraction failed on %s", self.name, response.url)
             self.count_skip("extraction_error", response.url)
             return
         fields["url"] = self._own_name(fields.get("url"), response.url)
@@ -307,7 +312,7 @@ class NewsSpider(scrapy.Spider):
         fetched = _meta(response).get(CAPTURED_AT) or datetime.now(timezone.utc)
         crawled_at = fetched.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         # every URL that led here, so that an incremental run knows each of them as seen
-        reached = {response.url, *_meta(response).get("redirect_urls", ())}
+        reached = {response.url, *_meta(response).get("redirect_chain", ())}
         yield ArticleItem(site=self.name, language=self.language, crawled_at=crawled_at,
                           aliases=sorted(canonical_url(u, self.url_aliases) for u in reached),
                           fetched=canonical_url(response.url, self.url_aliases), **fields)
@@ -345,7 +350,7 @@ class NewsSpider(scrapy.Spider):
         even when the full URL was already fetched in this run."""
         location = response.headers.get("Location", b"").decode("latin-1")
         target = absolute(response.url, location)
-        chain = [*_meta(response).get("redirect_urls", ()), response.url]
+        chain = [*_meta(response).get("redirect_chain", ()), response.url]
         if not target:
             self.count_skip("redirect_without_location", response.url)
             return
@@ -358,10 +363,15 @@ class NewsSpider(scrapy.Spider):
             self.count_skip("too_many_redirects", response.url)
         else:
             self.note_redirect(response.url, target)
-            yield response.request.replace(url=target, meta={**response.meta, "redirect_urls": chain})
+            # our own keys only: Scrapy's (download_latency, retry_times…) belong to the last
+            # request, and copying them draws MetaCopyDetectionMiddleware's warning
+            meta = {k: v for k, v in response.meta.items() if k in FOLLOWED_META}
+            yield response.request.replace(url=target, meta={**meta, "redirect_chain": chain})
 
     def article_failed(self, failure) -> None:
         request = failure.request
+        if _not_sent(failure.value, self):
+            return
         status = getattr(getattr(failure.value, "response", None), "status", None)
         if _not_in_archive(failure.value):  # extract: not an answer of the site, not a dead link
             self.count_skip("missing_from_archive", request.url)
@@ -371,9 +381,16 @@ class NewsSpider(scrapy.Spider):
         elif _forbidden_by_robots(failure.value):
             self.count_skip("forbidden_by_robots", request.url, level=logging.INFO)
         else:
-            self.count_skip("article_failed", request.url, describe(failure.value))
+            self.count_skip("article_failed", request.url, self._cause(failure))
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _cause(self, failure) -> str:
+        """Why a request failed, in an operator's words, counted under failure/<cause> for the
+        report (crawler.failures)."""
+        words = failure_cause(failure)
+        self.inc_stat(f"failure/{words}")
+        return words
 
     def note_redirect(self, source: str, target: str) -> None:
         self.links.aliases[canonical_url(source, self.url_aliases)] = canonical_url(target, self.url_aliases)
@@ -404,7 +421,14 @@ class NewsSpider(scrapy.Spider):
 
     def seen_before(self, url: str) -> bool:
         """True when an incremental run need not fetch this article again."""
-        return self.is_incremental and self.state.is_settled(self.name, url)
+        if not self.is_incremental:
+            return False
+        why = self.state.settled_as(self.name, url)
+        noted = self.__dict__.setdefault("_dropped_noted", set())
+        if why not in (None, "known", "dead") and url not in noted:  # dropped for a missing field lately
+            noted.add(url)  # counted once a run, however many listings link to it
+            self.inc_stat(f"skipped/dropped_before/{why}")
+        return why is not None
 
     def inc_stat(self, key: str, count: int = 1) -> None:
         crawler = getattr(self, "crawler", None)  # a spider made without a crawler (tests) counts nothing
@@ -427,6 +451,16 @@ def page_selector(response: TextResponse) -> Selector:
 def _not_in_archive(error: BaseException) -> bool:
     """A 404 made up by extract for a page its archives lack (crawler.warc_source)."""
     return NOT_IN_ARCHIVE in getattr(getattr(error, "response", None), "flags", ())
+
+
+def _not_sent(error: BaseException, spider: NewsSpider) -> bool:
+    """A request the stopping run did not send (crawler.interrupt): counted, not a failure."""
+    from crawler.interrupt import NotSent
+
+    if isinstance(error, NotSent):
+        spider.inc_stat("stopped/not_sent")
+        return True
+    return False
 
 
 def _forbidden_by_robots(error: BaseException) -> bool:

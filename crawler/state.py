@@ -23,10 +23,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
-SCHEMA = """
+SCHEMA_V1 = """
 CREATE TABLE sites (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
     walk_complete INTEGER NOT NULL DEFAULT 1, last_run TEXT);
@@ -43,22 +43,33 @@ CREATE TABLE dead (
     PRIMARY KEY (site, key)) WITHOUT ROWID;
 CREATE TABLE files (path TEXT PRIMARY KEY, site TEXT, lines INTEGER, recorded_at TEXT);
 """
+# Version 1 → 2: the capture time of the recorded version (so that an older capture never
+# replaces it), and the pages dropped for a missing field (so that they are not fetched nightly).
+UPGRADE_1_2 = """
+ALTER TABLE articles ADD COLUMN captured INTEGER;
+CREATE TABLE dropped (
+    site INTEGER NOT NULL, key BLOB NOT NULL, reason TEXT NOT NULL, seen INTEGER NOT NULL,
+    PRIMARY KEY (site, key)) WITHOUT ROWID;
+"""
 LOOKUP = """
-SELECT 0, url, content, fingerprint, published FROM articles WHERE site = ?1 AND key = ?2
+SELECT 0, url, content, fingerprint, published, captured FROM articles WHERE site = ?1 AND key = ?2
 UNION ALL
-SELECT 1, a.url, a.content, a.fingerprint, a.published FROM aliases l
+SELECT 1, a.url, a.content, a.fingerprint, a.published, a.captured FROM aliases l
     JOIN articles a ON a.site = l.site AND a.key = l.target WHERE l.site = ?1 AND l.key = ?2
 UNION ALL
-SELECT 2, NULL, NULL, NULL, NULL FROM dead WHERE site = ?1 AND key = ?2
+SELECT 2, NULL, NULL, NULL, NULL, NULL FROM dead WHERE site = ?1 AND key = ?2
+UNION ALL
+SELECT 3, NULL, NULL, NULL, seen, reason FROM dropped WHERE site = ?1 AND key = ?2
 LIMIT 1"""
 # The tables by which each known layout is recognised.
 TABLES = {0: {"articles", "aliases", "files", "dead"},
-          1: {"sites", "articles", "aliases", "files", "dead"}}
+          1: {"sites", "articles", "aliases", "files", "dead"},
+          2: {"sites", "articles", "aliases", "files", "dead", "dropped"}}
 # Fields whose change makes a revisited article worth writing again.
-VOLATILE = ("crawled_at", "id", "aliases", "fetched")
+VOLATILE = ("crawled_at", "run", "id", "aliases", "fetched")
 
 
-Record = tuple[str, str, str, str, "str | None", tuple[str, ...]]
+Record = tuple[str, str, str, str, "str | None", tuple[str, ...], "str | None"]
 
 
 class StateError(Exception):
@@ -100,7 +111,7 @@ def _now() -> datetime:
 def record_of(item: dict[str, Any]) -> Record:
     """What the state keeps of a written item: small, so a big run holds little in memory."""
     return (item["url"], item["id"], content_hash(item), fingerprint(item), item.get("published_at"),
-            tuple(item.get("aliases") or ()))
+            tuple(item.get("aliases") or ()), item.get("crawled_at"))
 
 
 # -- recognising a state file without changing it ----------------------------------------------
@@ -174,10 +185,12 @@ class SiteSummary:
     files: int
     last_run: str | None
     walk_complete: bool
+    dropped: int = 0  # pages dropped for a missing field, not asked again for a while
 
 
 class State:
-    def __init__(self, path: str | Path, revisit_days: float = 7.0, now: datetime | None = None):
+    def __init__(self, path: str | Path, revisit_days: float = 7.0, now: datetime | None = None,
+                 retry_dropped_days: float = 30.0):
         self.path = Path(path)
         version = inspect(self.path)  # refuses a damaged or foreign file before touching it
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -190,9 +203,12 @@ class State:
                 _create(self.db)
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         elif version < SCHEMA_VERSION:
-            migrate(self.db)
+            if version == 0:
+                migrate(self.db)
+            upgrade(self.db)
         self.now = now or _now()
         self.revisit_after = int((self.now - timedelta(days=revisit_days)).timestamp())
+        self.retry_dropped_after = int((self.now - timedelta(days=retry_dropped_days)).timestamp())
         self._sites: dict[str, int] = {}
 
     def close(self) -> None:
@@ -222,18 +238,26 @@ class State:
     def known(self, site: str, url: str) -> dict[str, Any] | None:
         """The recorded article a URL (or one of its aliases) leads to."""
         row = self._lookup(site, url)
-        if row is None or row[0] == 2:
+        if row is None or row[0] in (2, 3):
             return None
-        return {"url": row[1], "content": row[2].hex(), "fingerprint": row[3].hex(), "published": row[4]}
+        return {"url": row[1], "content": row[2].hex(), "fingerprint": row[3].hex(), "published": row[4],
+                "captured": row[5]}
 
     def is_settled(self, site: str, url: str) -> bool:
         """Known and older than the revisit window, or a dead link: no need to fetch it again."""
+        return self.settled_as(site, url) is not None
+
+    def settled_as(self, site: str, url: str) -> str | None:
+        """Why a URL need not be fetched again ("known", "dead", or the reason it was dropped,
+        such as "missing_published_at"), None when it must be fetched."""
         row = self._lookup(site, url)
         if row is None:
-            return False
+            return None
         if row[0] == 2:
-            return True
-        return row[4] is not None and row[4] < self.revisit_after
+            return "dead"
+        if row[0] == 3:  # dropped for a missing field: asked again only after a while
+            return row[5] if row[4] >= self.retry_dropped_after else None
+        return "known" if row[4] is not None and row[4] < self.revisit_after else None
 
     def is_dead(self, site: str, url: str) -> bool:
         return self.db.execute("SELECT 1 FROM dead WHERE site = ? AND key = ?",
@@ -274,10 +298,12 @@ class State:
         count = 0
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            for url, _id, content, print_, published_at, aliases in records:
+            for url, _id, content, print_, published_at, aliases, captured in records:
                 key = url_key(url)
-                self.db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
-                                (sid, key, url, _blob(content), _blob(print_), _epoch(published_at)))
+                self.db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                (sid, key, url, _blob(content), _blob(print_), _epoch(published_at),
+                                 _epoch(captured)))
+                self.db.execute("DELETE FROM dropped WHERE site = ? AND key = ?", (sid, key))
                 self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?, ?)",
                                     [(sid, url_key(a), key) for a in set(aliases) - {url}])
                 count += 1
@@ -286,8 +312,22 @@ class State:
                                 (str(Path(file).resolve()), site, count, _now().isoformat()))
         return count
 
-    def record_links(self, site: str, aliases: dict[str, str], dead: Iterable[str]) -> None:
-        """Redirecting links as aliases of the article they lead to, and links that are gone."""
+    def confirm(self, site: str, captures: dict[str, str]) -> None:
+        """Articles seen again unchanged (URL → capture time): the version recorded is the
+        current one as of that capture (never moved back)."""
+        sid = self.site_id(site)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(
+                "UPDATE articles SET captured = ?1 WHERE site = ?2 AND key = ?3 "
+                "AND (captured IS NULL OR captured < ?1)",
+                [(_epoch(at), sid, url_key(url)) for url, at in captures.items()])
+
+    def record_links(self, site: str, aliases: dict[str, str], dead: Iterable[str],
+                     dropped: dict[str, str] | None = None) -> None:
+        """Redirecting links as aliases of the article they lead to, links that are gone, and
+        pages dropped for a missing field (URL → reason; not fetched again for a while, so one
+        bad page is not fetched, dropped and counted every night)."""
         sid, now = self.site_id(site), int(_now().timestamp())
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
@@ -303,6 +343,10 @@ class State:
                     self.db.execute("INSERT OR IGNORE INTO aliases VALUES (?, ?, ?)", (sid, key, target_key))
             self.db.executemany("INSERT OR REPLACE INTO dead VALUES (?, ?, ?)",
                                 [(sid, url_key(u), now) for u in dead])
+            self.db.executemany("INSERT OR REPLACE INTO dropped VALUES (?, ?, ?, ?)",
+                                [(sid, url_key(u), reason, int(self.now.timestamp()))
+                                 for u, reason in (dropped or {}).items()
+                                 if self._article(sid, url_key(u)) is None])
 
     def is_recorded_file(self, path: str | Path) -> bool:
         return self.db.execute("SELECT 1 FROM files WHERE path = ?",
@@ -333,6 +377,7 @@ class State:
             self.db.execute("DELETE FROM aliases WHERE site = ?", (sid,))
             self.db.execute("DELETE FROM files WHERE site = ?", (site,))
             self.db.execute("DELETE FROM dead WHERE site = ?", (sid,))
+            self.db.execute("DELETE FROM dropped WHERE site = ?", (sid,))
             self.db.execute("UPDATE sites SET walk_complete = 1, last_run = NULL WHERE id = ?", (sid,))
         return n
 
@@ -360,8 +405,10 @@ def summaries(db: sqlite3.Connection, version: int) -> list[SiteSummary]:
             "SELECT id, name, walk_complete, last_run FROM sites ORDER BY name").fetchall():
         counts = [db.execute(f"SELECT count(*) FROM {table} WHERE site = ?", (sid,)).fetchone()[0]
                   for table in ("articles", "aliases", "dead")]
-        if any(counts) or files.get(name) or last_run:
-            out.append(SiteSummary(name, *counts, files.get(name, 0), last_run, bool(complete)))
+        dropped = (db.execute("SELECT count(*) FROM dropped WHERE site = ?", (sid,)).fetchone()[0]
+                   if version >= 2 else 0)
+        if any(counts) or dropped or files.get(name) or last_run:
+            out.append(SiteSummary(name, *counts, files.get(name, 0), last_run, bool(complete), dropped))
     return out
 
 
@@ -380,10 +427,20 @@ def check(path: str | Path) -> tuple[int, list[SiteSummary]]:
         db.close()
 
 
-def _create(db: sqlite3.Connection) -> None:
-    for statement in SCHEMA.split(";"):
+def _create(db: sqlite3.Connection, layout: str | None = None) -> None:
+    """The tables of a layout (default: the current one, version 1 and its upgrade)."""
+    for statement in (layout or SCHEMA_V1 + UPGRADE_1_2).split(";"):
         if statement.strip():
             db.execute(statement)
+
+
+def upgrade(db: sqlite3.Connection) -> None:
+    """Version 1 → 2 in one transaction: columns and tables added, nothing rewritten (an article
+    recorded before has no capture time: any capture may replace it)."""
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        _create(db, UPGRADE_1_2)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def migrate(db: sqlite3.Connection) -> None:
@@ -398,7 +455,7 @@ def migrate(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE {table} RENAME TO old_{table}")
         db.execute("DROP INDEX IF EXISTS articles_content")
         db.execute("ALTER TABLE files RENAME TO old_files")
-        _create(db)
+        _create(db, SCHEMA_V1)
         db.execute("INSERT INTO sites (name) SELECT DISTINCT site FROM old_articles "
                    "UNION SELECT DISTINCT site FROM old_dead UNION SELECT DISTINCT site FROM old_files "
                    "WHERE site IS NOT NULL")
@@ -413,5 +470,5 @@ def migrate(db: sqlite3.Connection) -> None:
                    "FROM files WHERE files.site = sites.name)")
         for table in ("articles", "aliases", "dead", "files"):
             db.execute(f"DROP TABLE old_{table}")
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("PRAGMA user_version = 1")
     db.execute("VACUUM")  # give the space of the old layout back

@@ -603,6 +603,9 @@ class ArchiveDownloadHandler(BaseDownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         from crawler.archive import CAPTURED_AT
+        from crawler.interrupt import refuse_if_held
+
+        refuse_if_held(self.crawler, request)  # a stopping run reads nothing more
 
         maxsize = int(request.meta.get("download_maxsize", self.maxsize) or 0) or 2**62
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from crawler.items import FIELDS
 from pipelines.base import SitePipeline
 
-COUNTED = tuple(f for f in FIELDS if f not in ("id", "site", "language", "crawled_at"))
+COUNTED = tuple(f for f in FIELDS if f not in ("id", "site", "language", "crawled_at", "run"))
 
 
 class CoveragePipeline(SitePipeline):

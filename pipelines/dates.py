@@ -49,7 +49,7 @@ class DatePipeline(SitePipeline):
                 self.stats.inc_value("dates/machine_moment_only")
                 return item
             self.stats.inc_value(_stat(exc.reason))
-            logger.warning("no publication date for %s: %s", item.get("url"), exc)
+            logger.warning("%s: no publication date for %s: %s", self.spider.name, item.get("url"), exc)
             item["published_at"] = None
         else:
             for note in reading.notes:

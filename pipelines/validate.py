@@ -9,6 +9,15 @@ from pipelines.base import SitePipeline
 REQUIRED = ("url", "title", "published_at", "body")
 
 
+def remember_dropped(spider: object, item: dict, reason: str) -> None:
+    """Note a page dropped for a missing field on the spider's link notes, for the state to
+    remember (crawler.state.record_links): an incremental run does not fetch it again every
+    night (where it would be dropped, and counted against the layout alarm, again)."""
+    notes = getattr(getattr(spider, "links", None), "dropped", None)
+    if notes is not None and item.get("url"):
+        notes[item["url"]] = reason
+
+
 class ValidatePipeline(SitePipeline):
     def open_spider(self):
         self.validator = Draft202012Validator(schema())
@@ -16,6 +25,7 @@ class ValidatePipeline(SitePipeline):
     def process_item(self, item):
         for name in REQUIRED:
             if not item.get(name):
+                remember_dropped(self.spider, item, f"missing_{name}")
                 raise self.drop(f"missing_{name}", item)
         error = next(iter(self.validator.iter_errors(as_line(item))), None)
         if error is not None:

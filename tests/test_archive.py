@@ -165,7 +165,8 @@ def test_extract_writes_the_crawls_items_again_field_by_field(archived):
     crawled = {i["url"]: i for i in read_lines(*(archived["tmp"] / "out").glob("*/*.jsonl"))}
     extracted = read_lines(archived["tmp"] / "x.jsonl")
     assert len(extracted) == len(crawled) == sum(len(expected_items(s)) for s in ALL)
-    assert {i["url"]: i for i in extracted} == crawled
+    assert {i["url"]: i for i in extracted} == {u: {**i, "run": extracted[0]["run"]} for u, i in crawled.items()}
+    assert all(i["run"] != extracted[0]["run"] for i in crawled.values())  # only the run's name differs
 
 
 @pytest.mark.crawl
@@ -178,7 +179,7 @@ def test_one_off_runs_archive_only_when_asked_and_no_archive_turns_it_off(tmp_pa
         default = crawl(["crawl", "travinh", "--mirror", mirror, "--output-dir", str(tmp_path / "out"),
                          "--state", str(tmp_path / "s.sqlite"), "--full"], cwd=tmp_path)
     assert one_off.returncode == off.returncode == default.returncode == 0, default.stderr[-2000:]
-    (archive,) = (tmp_path / "data" / "archive" / "travinh").glob("*.warc.gz")  # only the default run's
+    (archive,) = (tmp_path / "archive" / "travinh").glob("*.warc.gz")  # only the default run's, beside out/
     assert warcio_check([archive]).returncode == 0
     both = crawl(["crawl", "--archive-dir", "a", "--no-archive", "--output", "x.jsonl"], cwd=tmp_path)
     assert both.returncode == 2 and "--no-archive" in both.stderr

@@ -49,7 +49,7 @@ def test_saved_article_gives_its_expected_item(version, site, expected, timezone
         runs[version, site] = OfflineRun(site, CRAWLED_AT, VERSIONS[version][0])
     item = runs[version, site].item(expected["url"])
     assert not differences(item, expected, timezones[site])
-    assert set(expected) | {"id", "crawled_at"} == set(FIELDS)  # the expectation covers every field
+    assert set(expected) | {"id", "crawled_at", "run"} == set(FIELDS)  # the expectation covers every field
     assert item["crawled_at"] == "2026-03-01T12:00:00Z"
     line = as_line(item)
     assert not [e.message for e in VALIDATOR.iter_errors(line)]

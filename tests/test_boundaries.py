@@ -92,7 +92,11 @@ def stats(items: int, titles: int) -> dict:
     (32, 28, 0.125, True),  # 4 of 32
     (32, 27, 0.125, False),
     (5, 5, 0.0, True),      # nothing may be missing, nothing is
-    (5, 4, 0.0, False),
+    (5, 3, 0.0, False),
+    (5, 4, 0.0, True),      # one bad page is not a template change, whatever the share...
+    (3, 2, 0.2, True),      # ...also among the three items of an incremental night
+    (3, 1, 0.2, False),     # two of three are
+    (2, 0, 0.2, False),     # a redesign on a night of two items
 ])
 def test_missing_max_edge(items, titles, missing_max, ok):
     report = site_report("hanam", stats(items, titles), missing_max)

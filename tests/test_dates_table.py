@@ -476,7 +476,7 @@ def test_the_pipeline_counts_weekday_mismatches_and_refusals_and_never_stores_a_
     assert stats.get("dates/weekday_mismatch") == 1 and stats.get("dates/conflicting_dates") == 1
     assert stats.get("dates/empty_date") == 1
     messages = [record.getMessage() for record in caplog.records]
-    assert "no publication date for u2: conflicting dates: '15/12/2017 3:15 - 16/12/2017'" in messages
+    assert "hanam: no publication date for u2: conflicting dates: '15/12/2017 3:15 - 16/12/2017'" in messages
     assert "weekday mismatch for u1: 'Thứ hai, 15/12/2017 - 14:05'" in messages
 
 

@@ -49,7 +49,7 @@ SKIPPED = {"akmola": {},  # the WordPress province: its 500s and dropped connect
 
 def fill_rates(expected: list[dict]) -> dict[str, float]:
     """The share of expected items with each field filled: what the report must say."""
-    names = [n for n in FIELDS if n not in ("id", "site", "language", "crawled_at")]
+    names = [n for n in FIELDS if n not in ("id", "site", "language", "crawled_at", "run")]
     return {n: round(sum(e.get(n) not in (None, "", []) for e in expected) / len(expected), 3) for n in names}
 
 

@@ -211,3 +211,15 @@ def test_a_server_that_asks_for_a_pause_gets_it_before_the_retry(tmp_path):
     first, retry = [t for t, key in asked if key == PATHS[0]]
     assert retry - first >= 1.0
     assert url_of(PATHS[0]) in {i["url"] for i in read_lines(tmp_path / "out.jsonl")}
+
+
+def test_every_failed_page_is_one_line_with_its_site_live_url_and_cause(faulty_crawl):
+    """One line per page that failed (the retries' "gave up" and Scrapy's "Got data loss in
+    <mirror URL>" left out), naming the site, the live URL and why; the report counts the causes."""
+    result, _, site, _ = faulty_crawl
+    failed = [line for line in result.stderr.splitlines() if "(article_failed)" in line]
+    assert len(failed) == site["skipped"]["article_failed"]
+    assert all(" WARNING: hanam: skipped http://thuvienhanam.gov.vn/" in line for line in failed), failed
+    assert "Got data loss" not in result.stderr and "gave up" not in result.stderr
+    assert "127.0.0.1" not in result.stderr.split("\nrun ")[0]  # the log names live URLs only
+    assert {"HTTP 500", "timed out after 1 s", "connection broken (the answer was cut short)"} <= set(site["failures"])

@@ -16,7 +16,7 @@ from crawler.replay import ReplayServer, SiteCopy
 from crawler.state import State, record_of
 from tests import children
 from tests.support import (QUICK, SITES, assert_every_article_once, crawl, expected_items, listing_requests, outputs,
-                           read_lines, site_spider)
+                           read_lines, site_spider, wait_until)
 
 pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
 
@@ -93,7 +93,7 @@ def test_second_signal_stops_at_once_and_nothing_is_lost(tmp_path):
         wait_for_requests(server, 30, proc)
         slow(server, 20)  # what is in flight now takes long to finish
         proc.send_signal(signal.SIGINT)
-        wait_for_line(proc, "finishing the items in flight")
+        wait_for_line(proc, "finishing those in flight")
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=15)  # well before the slow pages answer
         assert proc.returncode == EXIT_INTERRUPTED
@@ -109,7 +109,8 @@ def test_the_wait_for_items_in_flight_is_bounded(tmp_path):
                               cwd=tmp_path, stderr=children.PIPE)
         wait_for_requests(server, 5, proc)
         slow(server, 30)
-        wait_for_requests(server, 7, proc)  # two requests now hang
+        asked = sum(len(s.requests) for s in server.sites)
+        wait_for_requests(server, asked + 2, proc)  # two requests asked after the slowdown now hang
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == EXIT_INTERRUPTED
@@ -166,3 +167,31 @@ def test_a_listing_page_that_failed_is_reached_by_the_next_run(tmp_path):
         second = crawl(command(mirror, tmp_path, sites=["gilan"]), cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
     assert_every_article_once(tmp_path / "out", sites=["gilan"])
+
+
+def test_after_the_signal_no_new_request_goes_out(tmp_path):
+    """Stop means stop: after a SIGINT the server sees not one more request (listings, articles,
+    retries, the requests queued in the downloader behind the politeness delay); before, 72 of a
+    run's 109 requests came after it. Measured without a race: with a fixed delay of 2.5 s between
+    requests to the site, the signal is sent just after a request from the downloader's queue
+    arrived, so the crawler sends nothing for 2.5 s unless it ignores the signal. The report says
+    what was kept and what was not sent."""
+    pace = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=2.5", "-s", "DOWNLOAD_DELAY_JITTER=0"]
+    with ReplayServer([SiteCopy.load(SITES / "hanam")]) as server:
+        mirror = server.write_map(tmp_path / "m.json")
+        proc = children.start(command(mirror, tmp_path, *pace, sites=["hanam"]), cwd=tmp_path,
+                              stderr=children.PIPE)
+        site = server.sites[0]
+        # robots.txt, the start page, then the first request of those the start page led to
+        assert wait_until(lambda: len(site.requests) >= 3 or proc.poll() is not None, timeout=30)
+        at_signal = len(site.requests)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+        at_end = len(site.requests)
+    assert proc.returncode == EXIT_INTERRUPTED, stderr
+    assert at_signal == 3 and at_end == at_signal, f"requests after the signal: {site.requests[at_signal:]}"
+    assert list((tmp_path / "out" / "_runs").glob("*.json")), stderr
+    report = json.loads(next((tmp_path / "out" / "_runs").glob("*.json")).read_text(encoding="utf-8"))
+    (kept,) = report["sites"]
+    assert kept["status"] == "stopped" and kept["not_sent"] > 0  # the queued ones were held back, and said so
+    assert "stopped before its end" in stderr

@@ -244,7 +244,7 @@ def test_each_required_field_missing_is_its_own_drop_reason():
 
 def test_the_id_is_the_sites_and_every_url_that_led_there_is_kept():
     short = HanamSpider.origin + "/index.php?id=1163&nv=news"
-    page = saved_response("hanam", ORIGINAL).replace(request=Request(ORIGINAL, meta={"redirect_urls": [short]}))
+    page = saved_response("hanam", ORIGINAL).replace(request=Request(ORIGINAL, meta={"redirect_chain": [short]}))
     item = OfflineRun("hanam", CRAWLED_AT).items_of(page)[0]
     assert item["aliases"] == sorted([ORIGINAL, short])
     assert item["id"] == article_id("hanam", ORIGINAL) != article_id("travinh", ORIGINAL)
@@ -286,4 +286,4 @@ def test_a_page_without_a_date_is_counted_as_empty_and_logged(caplog):
         with pytest.raises(DateError) as err:
             parse_date(text, "vi", HanamSpider.timezone, now=now)
         reasons.append(str(err.value))
-    assert warnings == [f"no publication date for {url}: {reason}" for reason in reasons]
+    assert warnings == [f"hanam: no publication date for {url}: {reason}" for reason in reasons]

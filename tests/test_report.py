@@ -68,8 +68,17 @@ def test_negative_error_counts_are_floored_at_zero():
 def test_unreachable_site_names_what_answered():
     stats = {"downloader/response_status_count/503": 4, "downloader/response_status_count/404": 1}
     r = site_report("travinh", stats)
-    assert r.problems == ["unreachable: no page answered with success (1x HTTP 404, 4x HTTP 503)"]
-    assert site_report("travinh", {}).problems == ["unreachable: no page answered with success (no answer at all)"]
+    assert r.problems == ["unreachable: no page answered with success: HTTP 404 (1 response); HTTP 503 (4 responses)"]
+    assert site_report("travinh", {}).problems == [
+        "unreachable: no page answered with success: no request was answered or failed (nothing was asked?)"]
+
+
+def test_unreachable_site_says_why_most_frequent_cause_first():
+    stats = {"failure/connection refused": 1, "failure/DNS name not found": 3, "failure/HTTP 503": 2,
+             "downloader/response_status_count/503": 2}
+    assert site_report("travinh", stats).problems == [
+        "unreachable: no page answered with success: DNS name not found (3 requests); "
+        "connection refused (1 request); HTTP 503 (2 responses)"]
 
 
 def test_a_crawl_that_ended_early_is_a_problem():
@@ -114,7 +123,7 @@ def test_run_report_text_and_json(tmp_path):
                         "logged_errors 2, charset_fixes 3")
     assert lines[5].startswith("      filled: url 100%, title 97%, kicker 0%")
     assert lines[6] == "  travinh      FAILED     0 pages,    0 new items, 0 duplicates skipped, 0.0s"
-    assert lines[7] == "      PROBLEM: unreachable: no page answered with success (2x HTTP 503)"
+    assert lines[7] == "      PROBLEM: unreachable: no page answered with success: HTTP 503 (2 responses)"
     assert lines[8] == "  wrote out/hanam/2026-11-22T031500Z.jsonl"
     assert len(lines) == 9  # a site with nothing extracted has no fill line, no empty groups
     saved = run.save(tmp_path / "runs" / "r.json")

@@ -7,12 +7,13 @@ import json
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from crawler.output import run_name
 from crawler.replay import ReplayServer, SiteCopy, edited_copy
-from tests.support import FIXTURES, SITES, crawl, outputs, read_lines
+from tests.support import FIXTURES, SITES, crawl, expected_items, outputs, read_lines
 
 pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
 
@@ -186,3 +187,28 @@ def test_since_writes_only_newer_articles_and_stops_walking(tmp_path):
     saved = {k for k in SiteCopy.load(SITES / "gilan").pages
              if k.startswith("/fa/news/")}
     assert len(newer) < len(articles) < len(saved)
+
+
+def test_one_undated_article_is_remembered_and_never_fails_a_night(tmp_path):
+    """A copy of kyzylorda whose newest article lost its printed date, crawled on three nights:
+    the page is dropped once, with its reason, remembered, and not fetched (nor dropped, nor
+    counted against the layout alarm) on the following nights; every night exits 0."""
+    newest = max((e for e in expected_items("kyzylorda") if isinstance(e["published_at"], str)),
+                 key=lambda e: e["published_at"])
+    path = urlsplit(newest["url"]).path
+    root = broken_copy(tmp_path, "kyzylorda",
+                       lambda key, html: html.replace(newest["date_raw"].encode(), b"") if key == path else html)
+    nights = []
+    with serve(root, ["kyzylorda"]) as server:
+        for _ in range(3):
+            before = server.sites[0].requests.count(path)
+            result = scheduled(server.write_map(tmp_path / "m.json"), tmp_path, sites=["kyzylorda"])
+            report = json.loads(max((tmp_path / "out" / "_runs").glob("*.json")).read_text(encoding="utf-8"))
+            nights.append((result.returncode, server.sites[0].requests.count(path) - before, report["sites"][0]))
+    assert [code for code, _, _ in nights] == [0, 0, 0], nights[-1][2]["problems"]
+    assert [fetched for _, fetched, _ in nights] == [1, 0, 0]  # asked once, then remembered
+    assert nights[0][2]["dropped"] == {"missing_published_at": 1}
+    assert [n[2]["skipped"].get("dropped_before/missing_published_at") for n in nights[1:]] == [1, 1]
+    check = crawl(["state", "check", "--state", str(tmp_path / "state.sqlite")], cwd=tmp_path)
+    (row,) = [line.split() for line in check.stdout.splitlines() if line.split()[:1] == ["kyzylorda"]]
+    assert row[4] == "1"  # the state check lists it among the dropped pages

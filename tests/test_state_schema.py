@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -41,7 +41,7 @@ def migrated(tmp_path):
 
 
 def test_release_state_is_migrated_in_place_with_everything_it_knew(migrated):
-    assert migrated.version == SCHEMA_VERSION == 1
+    assert migrated.version == SCHEMA_VERSION == 2
     articles = old_rows("SELECT site, url, content, fingerprint, published_at FROM articles")
     assert len(articles) == 158
     for site, url, content, print_, published in articles:
@@ -66,13 +66,13 @@ def test_migrated_state_is_smaller_and_reopens_without_migrating(migrated):
     migrated.close()
     assert migrated.path.stat().st_size < RELEASE.stat().st_size / 2
     version, sites = check(migrated.path)
-    assert version == 1
+    assert version == SCHEMA_VERSION
     assert {s.site: s.articles for s in sites} == dict(old_rows("SELECT site, count(*) FROM articles GROUP BY site"))
     assert {s.site: s.aliases for s in sites} == {
         site: n for site, n in [(s, 0) for s in ALL] + old_rows(
             "SELECT site, count(*) FROM aliases WHERE alias != url GROUP BY site")}
     again = State(migrated.path)
-    assert again.version == 1 and again.has_articles("gilan")
+    assert again.version == SCHEMA_VERSION and again.has_articles("gilan")
     again.close()
 
 
@@ -124,11 +124,11 @@ def test_foreign_and_future_sqlite_files_are_refused(tmp_path):
     db.close()
     with sqlite3.connect(future) as db:
         db.executescript("CREATE TABLE sites (x); CREATE TABLE articles (x); CREATE TABLE aliases (x);"
-                         "CREATE TABLE dead (x); CREATE TABLE files (x); PRAGMA user_version = 2;")
+                         "CREATE TABLE dead (x); CREATE TABLE files (x); CREATE TABLE dropped (x); PRAGMA user_version = 3;")
     db.close()
     with pytest.raises(StateError, match="not a crawler state"):
         State(foreign)
-    with pytest.raises(StateError, match=r"^has schema version 2, this crawler knows \[0, 1\]: a newer release wrote it$"):
+    with pytest.raises(StateError, match=r"^has schema version 3, this crawler knows \[0, 1, 2\]: a newer release wrote it$"):
         State(future)
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 16)
@@ -144,16 +144,16 @@ def test_state_check_reports_per_site(tmp_path):
     assert result.returncode == 0, result.stderr
     assert path.read_bytes() == before  # a check changes nothing, not even the schema
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"state {path}: schema version 0 (the next run migrates it to 1)")
-    rows = {line.split()[0]: line.split()[1:5] for line in lines[2:]}
+    assert lines[0].startswith(f"state {path}: schema version 0 (the next run migrates it to {SCHEMA_VERSION})")
+    rows = {line.split()[0]: line.split()[1:6] for line in lines[2:]}
     dead = dict(old_rows("SELECT site, count(*) FROM dead GROUP BY site"))
     for site, count in old_rows("SELECT site, count(*) FROM articles GROUP BY site"):
         assert rows[site][0] == str(count)
         assert rows[site][2] == str(dead.get(site, 0))
-        assert rows[site][3] == "1"
+        assert rows[site][3:5] == ["0", "1"]  # nothing dropped, one file
     State(path).close()
     result = children.run(["state", "check", "--state", str(path)], cwd=tmp_path)
-    assert "schema version 1," in result.stdout.splitlines()[0]
+    assert f"schema version {SCHEMA_VERSION}," in result.stdout.splitlines()[0]
 
 
 @pytest.mark.parametrize("make,words", [
@@ -346,7 +346,7 @@ def test_check_reads_both_versions_without_changing_them(tmp_path):
     assert old == expected
     State(path).close()
     version, sites = check(path)
-    assert version == 1
+    assert version == SCHEMA_VERSION
     assert {s.site: (s.articles, s.aliases, s.dead, s.files, s.last_run[:19]) for s in sites} == {
         site: (*e[:4], e[4][:19]) for site, e in expected.items()}
     with pytest.raises(StateError, match="^does not exist or holds nothing yet"):
@@ -369,7 +369,7 @@ def test_check_reads_through_the_log_of_a_state_still_open(tmp_path):
                                       "published_at": None})])
     assert (tmp_path / "s.sqlite-wal").exists()  # not yet checkpointed into the file
     version, sites = check(tmp_path / "s.sqlite")
-    assert version == 1 and [(s.site, s.articles) for s in sites] == [("hanam", 1)]
+    assert version == SCHEMA_VERSION and [(s.site, s.articles) for s in sites] == [("hanam", 1)]
     state.close()
 
 
@@ -390,3 +390,43 @@ def test_check_of_a_release_state_with_a_site_without_files(tmp_path):
     assert version == 0
     assert [(s.site, s.articles, s.dead, s.files, s.last_run) for s in sites] == [
         ("gilan", 0, 1, 0, None), ("hanam", 1, 0, 0, None)]
+
+
+def test_a_version_1_state_is_upgraded_in_place_and_keeps_what_it_knew(tmp_path):
+    """1 → 2 adds the capture time (unknown for what was recorded before: any capture may
+    replace it) and the table of pages dropped for a missing field; nothing else changes."""
+    from crawler.state import migrate
+
+    path = tmp_path / "state.sqlite"
+    shutil.copy(RELEASE, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db)  # the release's file as release 1 left it
+    db.close()
+    assert inspect(path) == 1
+    before = {s.site: (s.articles, s.aliases, s.dead, s.files) for s in check(path)[1]}
+    state = State(path)
+    assert state.version == SCHEMA_VERSION == 2
+    assert {s.site: (s.articles, s.aliases, s.dead, s.files) for s in state.summary()} == before
+    url = old_rows("SELECT url FROM articles WHERE site = 'hanam' LIMIT 1")[0][0]
+    assert state.known("hanam", url)["captured"] is None
+    state.close()
+
+
+def test_a_dropped_page_is_asked_again_after_the_retry_window_or_once_written(tmp_path):
+    """Remembered with its reason as of the run's clock; settled for DROPPED_RETRY_DAYS, then
+    fetched again; forgotten as soon as the page gives an item that is written."""
+    t0 = datetime(2026, 11, 1, 3, 15, tzinfo=timezone.utc)
+    url, path = "http://thuvienhanam.gov.vn/a.html", tmp_path / "s.sqlite"
+    state = State(path, now=t0, retry_dropped_days=30)
+    state.record_links("hanam", {}, [], {url: "missing_published_at"})
+    assert state.settled_as("hanam", url) == "missing_published_at" and state.known("hanam", url) is None
+    state.close()
+    for days, settled in ((29.9, True), (30, True), (30.1, False)):
+        state = State(path, now=t0 + timedelta(days=days), retry_dropped_days=30)
+        assert state.is_settled("hanam", url) is settled, days
+        state.close()
+    state = State(path, now=t0 + timedelta(days=1))
+    state.record("hanam", [record_of({"url": url, "id": "-", "title": "t", "body": "b",
+                                      "published_at": "2026-10-01T00:00:00+07:00"})])
+    assert state.settled_as("hanam", url) == "known" and state.summary()[0].dropped == 0
+    state.close()

@@ -27,8 +27,10 @@ LOW_MINIMUM = ["-s", "PREFLIGHT_MIN_FREE_MB=0.01"]
 
 
 def scheduled(mirror: Path, out: Path, state: Path) -> list[str]:
+    """A scheduled run whose archive is on another disk than its output (by default it sits
+    beside the output folder; the archive's own disk failing is tested below)."""
     return ["crawl", *SITES_RUN, "--mirror", str(mirror), "--output-dir", str(out), "--state", str(state),
-            *LOW_MINIMUM]
+            "--archive-dir", str(state.parent / "archive"), *LOW_MINIMUM]
 
 
 def assert_state_holds_only_what_is_on_disk(state_path: Path, out: Path) -> None:
