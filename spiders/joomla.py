@@ -61,7 +61,7 @@ from parsel import SelectorList
 from scrapy.http import Response, TextResponse
 
 from crawler.feeds import feed_links, is_feed
-from crawler.logs import describe
+from crawler.failures import failure_cause
 from crawler.page import ArticlePage, first_text, paragraphs, select, text_of
 from crawler.spider import REDIRECTS, NewsSpider, is_html
 from crawler.text import join_paragraphs
@@ -410,7 +410,7 @@ class JoomlaSpider(NewsSpider):
         same; it is no failed listing page (the walk is whole without it)."""
         request = failure.request
         self.inc_stat("feed/unavailable")
-        logger.info("%s: no feed at %s (%s): walking the blog", self.name, request.url, describe(failure.value))
+        logger.info("%s: no feed at %s (%s): walking the blog", self.name, request.url, failure_cause(failure))
         yield from self._next_listing(request.meta.get("then", []), after=request.url)
 
     def article_links(self, response: TextResponse) -> Iterable[str]:

@@ -257,7 +257,7 @@ def test_a_non_main_category_path_redirects_to_the_article_and_is_remembered():
     moved = Response(ALIAS_473, status=301, headers={"Location": relative},
                      request=Request(ALIAS_473, meta={"dont_redirect": True}))
     (follow,) = run.spider.parse_article(moved)
-    assert follow.url == MAIN_473 and follow.meta["redirect_urls"] == [ALIAS_473]
+    assert follow.url == MAIN_473 and follow.meta["redirect_chain"] == [ALIAS_473]
     assert run.spider.links.aliases[ALIAS_473] == MAIN_473
     item = run.items_of(saved_response(SITE, MAIN_473).replace(request=follow))[0]
     assert item["url"] == MAIN_473 and item["id"] == item_id(SITE, MAIN_473)
