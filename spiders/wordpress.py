@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit

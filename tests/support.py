@@ -206,3 +206,16 @@ def read_lines(*paths: Path) -> list[dict[str, Any]]:
         with open(path, encoding="utf-8") as f:
             items.extend(json.loads(line) for line in f)
     return items
+
+
+def chrome_in_items(site: str, leaks: tuple[str, ...], fields: tuple[str, ...], crawled_at: datetime) -> dict[str, list[str]]:
+    """Per saved article of a site, the page chrome (menu, sidebar, form, tool texts) that reached
+    one of `fields` of its item; empty when none did."""
+    run = OfflineRun(site, crawled_at)
+    found = {}
+    for expected in expected_items(site):
+        item = run.item(expected["url"])
+        text = " ".join(str(item[f]) for f in fields)
+        if hits := [leak for leak in leaks if leak in text]:
+            found[expected["url"]] = hits
+    return found

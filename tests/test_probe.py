@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -102,7 +101,7 @@ def test_redirects_are_followed_on_the_site_only_and_requests_are_few(tmp_path, 
 def test_an_entry_without_cms_is_recognised_before_the_crawl_and_says_how(served, tmp_path):
     from crawler.cli import project_settings
 
-    entry = (f'[akmola2]\nname = "A"\norigin = "https://aounb.kz"\nlanguage = "kk"\n'
+    entry = ('[akmola2]\nname = "A"\norigin = "https://aounb.kz"\nlanguage = "kk"\n'
              f'timezone = "Asia/Almaty"\nnews = "https://aounb.kz/"\n')
     (tmp_path / "s.toml").write_text(entry, encoding="utf-8")
     loader = SiteLoader.from_settings(project_settings(SITES_FILES=[str(tmp_path / "s.toml")], MIRROR_MAP=str(served)))
