@@ -102,7 +102,7 @@ def test_an_entry_without_cms_is_recognised_before_the_crawl_and_says_how(served
     from crawler.cli import project_settings
 
     entry = ('[akmola2]\nname = "A"\norigin = "https://aounb.kz"\nlanguage = "kk"\n'
-             f'timezone = "Asia/Almaty"\nnews = "https://aounb.kz/"\n')
+             'timezone = "Asia/Almaty"\nnews = "https://aounb.kz/"\n')
     (tmp_path / "s.toml").write_text(entry, encoding="utf-8")
     loader = SiteLoader.from_settings(project_settings(SITES_FILES=[str(tmp_path / "s.toml")], MIRROR_MAP=str(served)))
     cls = loader.load("akmola2")
