@@ -36,6 +36,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.clock import Clock, crawl_clock, system_clock
 from crawler.output import PART, _fsync_dir, safe_name, temp_path
 
 logger = logging.getLogger(__name__)
@@ -183,6 +184,7 @@ class ArchiveRecorder:
         self.stats = stats
         self.failed: Exception | None = None
         self.crawler: Any = None
+        self.clock: Clock = system_clock
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -191,15 +193,16 @@ class ArchiveRecorder:
         root = crawler.settings.get("ARCHIVE_DIR")
         if not root:
             raise NotConfigured("no ARCHIVE_DIR")
-        run = crawler.settings.get("ARCHIVE_RUN") or _now_run()
+        clock = crawl_clock(crawler.settings)
+        run = crawler.settings.get("ARCHIVE_RUN") or _now_run(clock)
         recorder = cls(Path(root), crawler.spidercls.name, run, crawler.stats,
                        crawler.settings.getbool("ARCHIVE_SITE_FOLDERS", True))
-        recorder.crawler = crawler
+        recorder.crawler, recorder.clock = crawler, clock
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         return recorder
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
-        fetched = datetime.now(timezone.utc)
+        fetched = self.clock()
         request.meta[CAPTURED_AT] = fetched.replace(microsecond=0)
         if self.failed is not None:
             return response
@@ -243,10 +246,10 @@ class ArchiveRecorder:
             sink.fail(error)
 
 
-def _now_run() -> str:
+def _now_run(clock: Clock = system_clock) -> str:
     from crawler.output import run_name
 
-    return run_name(datetime.now(timezone.utc))
+    return run_name(clock())
 
 
 def salvage(part: Path) -> Path | None:

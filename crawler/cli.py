@@ -193,6 +193,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
          since: datetime | None, archive_dir: Path | None, state_path: Path | None) -> int:
     """A run of `crawl` or `extract`: preflight, the lock, the state, the sink, the crawl, the
     report, and the exit code, with interrupts and storage failures handled the same way."""
+    from crawler.clock import crawl_clock
     from crawler.interrupt import RunStopper
     from crawler.lock import LockBusy, RunLock
     from crawler.output import DirSink, FileSink, unused_run_name
@@ -204,6 +205,10 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         min_free, grace = settings.getfloat("PREFLIGHT_MIN_FREE_MB"), settings.getfloat("SHUTDOWN_GRACE")
     except ValueError as exc:
         raise UsageError(f"-s PREFLIGHT_MIN_FREE_MB and SHUTDOWN_GRACE want numbers: {exc}") from exc
+    try:
+        clock = crawl_clock(settings)
+    except ValueError as exc:
+        raise UsageError(f"-s CRAWL_NOW wants an ISO 8601 moment such as 2026-12-04T06:00:00Z: {exc}") from exc
     check_setup(args, sites, state_path, int(min_free * 2**20), archive_dir)
     lock = None if state_path is None else RunLock(state_path.with_name(state_path.name + ".lock"))
     try:
@@ -217,7 +222,8 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         report_dir = (out_dir or Path(args.output).resolve().parent) / "_runs"
         if archive_dir is not None:  # first: a killed run's leftover takes that run's name
             _salvage(archive_dir, sites)
-        started, run = unused_run_name(lambda name: _run_name_taken(name, report_dir, out_dir, archive_dir, sites))
+        started, run = unused_run_name(lambda name: _run_name_taken(name, report_dir, out_dir, archive_dir, sites),
+                                       now=clock)
         if archive_dir is not None:
             overrides.update(ARCHIVE_DIR=str(archive_dir), ARCHIVE_RUN=run)
         try:
@@ -265,7 +271,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         elif stopper.signal is not None:
             code, stopped = EXIT_INTERRUPTED, f"interrupted by {stopper.signal}"
         report = RunReport(run=run, started=started.isoformat(),
-                           finished=datetime.now(timezone.utc).isoformat(), exit_code=code,
+                           finished=clock().isoformat(), exit_code=code,
                            outputs=outputs, sites=reports, stopped=stopped,
                            archives=archives_of(stats))
         try:
@@ -376,7 +382,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     # what a crawl's options would be: every article revisited, nothing archived again
     run_args = argparse.Namespace(**vars(args), revisit_days=EXTRACT_REVISIT_DAYS, missing_max=0.2,
                                   full=False, quiet=False)
-    return _run(run_args, sites, {**EXTRACT_SETTINGS, "ARCHIVE_SOURCES": files}, since=None,
+    return _run(run_args, sites, {**EXTRACT_SETTINGS, **_overrides(args.set), "ARCHIVE_SOURCES": files}, since=None,
                 archive_dir=None, state_path=Path(args.state) if args.state else None)
 
 
@@ -513,6 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--output-dir", metavar="DIR", help="DIR/<site>/<run>.jsonl")
     ext.add_argument("--state", metavar="PATH",
                      help="write only items new or changed since this state's last write, and record them")
+    ext.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a Scrapy setting, as for crawl")
     ext.set_defaults(func=cmd_extract)
 
     demo = sub.add_parser("demo", help="crawl the project's saved pages, served on loopback")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -21,6 +21,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.archive import CAPTURED_AT
 from crawler.charset import honest
+from crawler.clock import Clock, crawl_clock, page_time
 from crawler.dates import DateError, parse_date
 from crawler.items import ArticleItem
 from crawler.logs import describe
@@ -76,6 +77,13 @@ class NewsSpider(scrapy.Spider):
     def allowed_domains(self) -> list[str]:
         """The site's own host: redirects and links off the site are not followed."""
         return [urlsplit(self.origin).hostname or ""]
+
+    @property
+    def clock(self) -> Clock:
+        """The crawl's clock (`CRAWL_NOW`, crawler.clock), the same for every use in this run."""
+        if getattr(self, "_clock", None) is None:
+            self._clock = crawl_clock(getattr(self, "settings", None))
+        return self._clock
 
     # -- what a site spider describes ---------------------------------------------------------
 
@@ -172,24 +180,24 @@ class NewsSpider(scrapy.Spider):
             logger.exception("extraction failed on %s", response.url)
             self.count_skip("extraction_error", response.url)
             return
-        self._note_age(fields.get("date_raw"), _meta(response).get("listing"))
-        # the fetch time recorded in the archive (live crawls that archive, and extraction from
-        # archives, where it is the page's capture time); else now
-        fetched = _meta(response).get(CAPTURED_AT) or datetime.now(timezone.utc)
-        crawled_at = fetched.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        # the time the page speaks for (crawler.clock): a replayed copy's capture time, else the
+        # fetch time recorded in the archive (extraction: the capture time), else the crawl's now
+        fetched = page_time(response.headers, _meta(response).get(CAPTURED_AT), self.clock)
+        self._note_age(fields.get("date_raw"), _meta(response).get("listing"), fetched)
+        crawled_at = fetched.isoformat(timespec="seconds").replace("+00:00", "Z")
         # every URL that led here, so that an incremental run knows each of them as seen
         reached = {response.url, *_meta(response).get("redirect_urls", ())}
         yield ArticleItem(site=self.name, language=self.language, crawled_at=crawled_at,
                           aliases=sorted(canonical_url(u, self.url_aliases) for u in reached),
                           **fields)
 
-    def _note_age(self, date_raw: str | None, listing: str | None) -> None:
+    def _note_age(self, date_raw: str | None, listing: str | None, now: datetime) -> None:
         """With --since: a listing page that led to an older article ends its listing's walk."""
         since = getattr(self, "since", None)
         if since is None or listing is None or not date_raw:
             return
         try:
-            if parse_date(date_raw, self.language, self.timezone) < since:
+            if parse_date(date_raw, self.language, self.timezone, now=now) < since:
                 self.links.older_than_since.add(listing)
         except DateError:
             pass

@@ -266,7 +266,7 @@ class State:
     def end_walk(self, site: str, complete: bool = True) -> None:
         """A run of the site ended (its lines recorded); complete when its walk was not cut short."""
         self.db.execute("UPDATE sites SET walk_complete = ?, last_run = ? WHERE id = ?",
-                        (int(complete), _now().isoformat(timespec="seconds"), self.site_id(site)))
+                        (int(complete), self.now.isoformat(timespec="seconds"), self.site_id(site)))
 
     def record(self, site: str, records: Iterable[Record], file: str | Path | None = None) -> int:
         """Remember written articles (after their file is in place), in one transaction."""
@@ -283,12 +283,12 @@ class State:
                 count += 1
             if file is not None:
                 self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                                (str(Path(file).resolve()), site, count, _now().isoformat()))
+                                (str(Path(file).resolve()), site, count, self.now.isoformat()))
         return count
 
     def record_links(self, site: str, aliases: dict[str, str], dead: Iterable[str]) -> None:
         """Redirecting links as aliases of the article they lead to, and links that are gone."""
-        sid, now = self.site_id(site), int(_now().timestamp())
+        sid, now = self.site_id(site), int(self.now.timestamp())
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             for source, target in aliases.items():
