@@ -15,13 +15,14 @@ day, exactly as `extract` does with the `WARC-Date` of an archived page.
 """
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, Callable
 
 __all__ = ["CRAWL_NOW", "MEMENTO_DATETIME", "Clock", "crawl_clock", "fixed_clock", "memento_datetime",
-           "page_time", "parse_moment"]
+           "page_time", "parse_moment", "pause"]
 
 #: the setting that starts the crawl's clock at a given moment (ISO 8601; empty: the system clock)
 CRAWL_NOW = "CRAWL_NOW"
@@ -81,3 +82,12 @@ def page_time(headers: Any, fetched: datetime | None, now: Clock) -> datetime:
             moment = None
     moment = moment or fetched or now()
     return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def pause(seconds: float) -> None:
+    """Wait `seconds` (relative to now, on the monotonic clock). Not `time.sleep`: since Python
+    3.11 it sleeps until an absolute CLOCK_MONOTONIC deadline (clock_nanosleep, TIMER_ABSTIME),
+    which libfaketime, the tool that runs the suite on shifted calendars, turns into EINVAL; a
+    timed wait on an event waits the same and works under any clock."""
+    if seconds > 0:
+        threading.Event().wait(seconds)

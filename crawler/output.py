@@ -15,12 +15,12 @@ import errno
 import os
 import re
 import sqlite3
-import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from crawler.clock import pause
 from crawler.items import dumps
 from crawler.state import record_of
 
@@ -47,7 +47,7 @@ def run_name(started: datetime) -> str:
 
 
 def unused_run_name(taken: Callable[[str], bool], now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                    sleep: Callable[[float], None] = time.sleep) -> tuple[datetime, str]:
+                    sleep: Callable[[float], None] = pause) -> tuple[datetime, str]:
     """A run's start and a name no earlier run has used.
 
     Names have whole seconds so that they sort in run order; a run that starts within the second

@@ -27,14 +27,13 @@ import socket
 import struct
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from crawler.clock import MEMENTO_DATETIME, memento_datetime
+from crawler.clock import MEMENTO_DATETIME, memento_datetime, pause
 from crawler.urls import drop_tracking
 from crawler.warc_source import Answer, ArchiveIndex, origin_of, page_key, raw_header, url_key
 
@@ -117,7 +116,7 @@ def _handler(site: SiteCopy) -> type[BaseHTTPRequestHandler]:
             key, page = site.lookup(self.path)
             fault = site.fault(key)
             if fault.get("delay"):
-                time.sleep(float(fault["delay"]))
+                pause(float(fault["delay"]))
             if fault.get("reset"):
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self.close_connection = True

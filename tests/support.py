@@ -21,6 +21,7 @@ from scrapy.utils.test import get_crawler
 from scrapy.pipelines import ItemPipelineManager
 
 from crawler.cli import spider_classes
+from crawler.clock import pause
 from crawler.replay import SiteCopy
 from tests import children
 
@@ -182,7 +183,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60) -> bool:
     while not condition():
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.01)
+        pause(0.01)
     return True
 
 

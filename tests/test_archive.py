@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.clock import MEMENTO_DATETIME
+from crawler.clock import MEMENTO_DATETIME, pause
 from crawler.cli import spider_classes
 from crawler.replay import ReplayServer, SiteCopy
 from tests import children
@@ -209,7 +209,7 @@ def test_sigkill_leaves_no_bad_archive_and_the_next_run_keeps_what_was_fetched(t
         proc = children.start([*cmd, *QUICK], cwd=tmp_path)
         deadline = time.time() + 60
         while len(copy.requests) < 15 and time.time() < deadline:
-            time.sleep(0.02)
+            pause(0.02)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         folder = tmp_path / "arch" / "gilan"
@@ -237,7 +237,7 @@ def test_an_interrupted_run_keeps_the_archive_of_what_it_fetched(tmp_path):
         proc = children.start(cmd, cwd=tmp_path, stderr=children.PIPE)
         deadline = time.time() + 60
         while len(copy.requests) < 8 and time.time() < deadline:
-            time.sleep(0.02)
+            pause(0.02)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
     (archive,) = (tmp_path / "arch" / "gilan").glob("*.warc.gz")

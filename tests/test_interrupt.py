@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import EXIT_INTERRUPTED
+from crawler.clock import pause
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.state import State, record_of
 from tests import children
@@ -34,7 +35,7 @@ def wait_for_requests(server: ReplayServer, count: int, proc: subprocess.Popen) 
     while sum(len(s.requests) for s in server.sites) < count:
         assert proc.poll() is None, "the crawl ended before it was interrupted"
         assert time.monotonic() < deadline
-        time.sleep(0.02)
+        pause(0.02)
 
 
 def wait_for_line(proc: subprocess.Popen, words: str) -> list[str]:
