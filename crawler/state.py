@@ -23,6 +23,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from itemadapter import ItemAdapter
+
 SCHEMA_VERSION = 1
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -70,13 +72,20 @@ def _hash16(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def content_hash(item: dict[str, Any]) -> str:
+def adapted(item: Any) -> ItemAdapter:
+    """Any item type Scrapy supports (scrapy.Item, dict, dataclass, attrs), read as a mapping."""
+    return item if isinstance(item, ItemAdapter) else ItemAdapter(item)
+
+
+def content_hash(item: Any) -> str:
+    """Title and body (any item type Scrapy supports)."""
+    item = adapted(item)
     return _hash16(f"{item.get('title') or ''}\n{item.get('body') or ''}")
 
 
-def fingerprint(item: dict[str, Any]) -> str:
+def fingerprint(item: Any) -> str:
     """Everything a consumer sees of an article except when it was crawled."""
-    data = {k: v for k, v in dict(item).items() if k not in VOLATILE}
+    data = {k: v for k, v in adapted(item).asdict().items() if k not in VOLATILE}
     return _hash16(json.dumps(data, sort_keys=True, ensure_ascii=False))
 
 
@@ -97,8 +106,9 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def record_of(item: dict[str, Any]) -> Record:
+def record_of(item: Any) -> Record:
     """What the state keeps of a written item: small, so a big run holds little in memory."""
+    item = adapted(item)
     return (item["url"], item["id"], content_hash(item), fingerprint(item), item.get("published_at"),
             tuple(item.get("aliases") or ()))
 

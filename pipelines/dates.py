@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from itemadapter import ItemAdapter
+
 from crawler.dates import DateError, read_date
 from pipelines.base import SitePipeline, logger
 
@@ -19,17 +21,18 @@ def _stat(reason: str) -> str:
 
 class DatePipeline(SitePipeline):
     def process_item(self, item):
-        raw = item.get("date_raw")
-        crawled = datetime.fromisoformat(item["crawled_at"])  # Python 3.11 reads the "Z"
+        adapter = ItemAdapter(item)
+        raw = adapter.get("date_raw")
+        crawled = datetime.fromisoformat(adapter["crawled_at"])  # Python 3.11 reads the "Z"
         try:
             reading = read_date(raw or "", self.spider.language, self.spider.timezone, now=crawled)
         except DateError as exc:
             self.stats.inc_value(_stat(exc.reason))
-            logger.warning("no publication date for %s: %s", item.get("url"), exc)
-            item["published_at"] = None
+            logger.warning("no publication date for %s: %s", adapter.get("url"), exc)
+            adapter["published_at"] = None
         else:
             for note in reading.notes:
                 self.stats.inc_value(_stat(note))
-                logger.info("%s for %s: %r", note, item.get("url"), raw)
-            item["published_at"] = reading.moment.isoformat()
+                logger.info("%s for %s: %r", note, adapter.get("url"), raw)
+            adapter["published_at"] = reading.moment.isoformat()
         return item

@@ -4,6 +4,8 @@ It runs after validation (settings.py), so every item here has its URL, title an
 copy that validation dropped never makes a good copy of the same article a duplicate."""
 from __future__ import annotations
 
+from itemadapter import ItemAdapter
+
 from crawler.state import content_hash
 from pipelines.base import SitePipeline
 
@@ -14,11 +16,12 @@ class DedupPipeline(SitePipeline):
         self.contents: set[str] = set()
 
     def process_item(self, item):
-        if item["url"] in self.urls:
+        url = ItemAdapter(item)["url"]
+        if url in self.urls:
             raise self.drop("duplicate_url", item)
         key = content_hash(item)
         if key in self.contents:
             raise self.drop("duplicate_content", item)
-        self.urls.add(item["url"])
+        self.urls.add(url)
         self.contents.add(key)
         return item

@@ -1,6 +1,7 @@
 """The last gate before output: required fields present and the line matching the JSON Schema."""
 from __future__ import annotations
 
+from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 
 from crawler.items import as_line, schema
@@ -14,8 +15,9 @@ class ValidatePipeline(SitePipeline):
         self.validator = Draft202012Validator(schema())
 
     def process_item(self, item):
+        adapter = ItemAdapter(item)
         for name in REQUIRED:
-            if not item.get(name):
+            if not adapter.get(name):
                 raise self.drop(f"missing_{name}", item)
         error = next(iter(self.validator.iter_errors(as_line(item))), None)
         if error is not None:

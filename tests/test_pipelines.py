@@ -2,15 +2,21 @@
 drops, counts and changes, with the same code a crawl runs."""
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
 from datetime import datetime, timedelta, timezone
 
+import attr
 import pytest
 from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 
+from typing import Any
+
 from crawler.dates import DateError, parse_date
+from crawler.output import FileSink
 from crawler.state import State, record_of
 from crawler.urls import article_id
 from spiders.hanam import HanamSpider
@@ -287,3 +293,40 @@ def test_a_page_without_a_date_is_counted_as_empty_and_logged(caplog):
             parse_date(text, "vi", HanamSpider.timezone, now=now)
         reasons.append(str(err.value))
     assert warnings == [f"no publication date for {url}: {reason}" for reason in reasons]
+
+
+# -- item types -------------------------------------------------------------------------------
+
+def _field_names() -> list[str]:
+    from crawler.items import ArticleItem
+
+    return list(ArticleItem.fields)
+
+
+ArticleData = dataclasses.make_dataclass("ArticleData", [(n, Any, dataclasses.field(default=None)) for n in _field_names()])
+ArticleAttrs = attr.make_class("ArticleAttrs", {n: attr.ib(default=None) for n in _field_names()})
+
+
+@pytest.mark.parametrize("kind", [dict, ArticleData, ArticleAttrs])
+def test_the_pipelines_take_every_item_type_scrapy_supports(tmp_path, kind):
+    """Every saved hanam article as a dict, a dataclass and an attrs object (what a CMS adapter
+    might yield) goes through all the pipelines, state and output included, to the same line and
+    the same state record as the spider's scrapy.Item."""
+    written = {}
+    for name, convert in [("item", None), ("other", kind)]:
+        state = State(tmp_path / f"{name}.sqlite", now=CRAWLED_AT)
+        sink = FileSink(tmp_path / f"{name}.jsonl", state)
+        run = OfflineRun("hanam", CRAWLED_AT, state=state, sink=sink)
+        for url in HANAM:
+            (item,) = run.spider.parse_article(saved_response("hanam", url))
+            item["crawled_at"] = "2026-03-01T12:00:00Z"
+            if convert is not None:
+                item = convert(**dict(item))
+            out = asyncio.run(run.pipelines.process_item_async(item))
+            assert type(out) is type(item)
+        sink.close()
+        written[name] = ((tmp_path / f"{name}.jsonl").read_text(encoding="utf-8"),
+                         [state.known("hanam", url) for url in HANAM])
+        state.close()
+    assert written["other"] == written["item"]
+    assert len(written["item"][0].splitlines()) == len(HANAM) and None not in written["item"][1]
