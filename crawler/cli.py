@@ -98,6 +98,7 @@ def run_crawl(sites: list[str], sink: Any, *, state: Any = None, full: bool = Fa
         _show_progress(crawlers)
     if stopper is not None:
         stopper.attach(process)
+        stopper.crawlers = crawlers  # a forced stop reports what each site had done
     process.start(install_signal_handlers=stopper is None)
     if stopper is not None:
         stopper.cancel()
@@ -250,10 +251,12 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
                     return EXIT_STORAGE
 
         def force(why: str) -> None:
-            """Stop at once (a second signal, or the grace period over): nothing more is kept."""
+            """Stop at once (a second signal, or the grace period over): nothing more is kept, and
+            the run report says what was kept and why the run stopped."""
             sink.abort()
+            saved = _forced_report(run, started, clock, sites, sink, stopper, why, report_dir, args.missing_max)
             os.write(2, f"crawler: stopped at once ({why}); files not yet in place were discarded, "
-                        "the next run writes them\n".encode())
+                        f"the next run writes them; report {saved}\n".encode())
             os._exit(EXIT_INTERRUPTED)
 
         stopper = RunStopper(grace, force)
@@ -293,6 +296,31 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
     finally:
         if lock:
             lock.release()
+
+
+def _forced_report(run: str, started: datetime, clock: Any, sites: list[str], sink: Any, stopper: Any,
+                   why: str, report_dir: Path, missing_max: float) -> str:
+    """The report of a run stopped at once: per site what it had done, the files it kept (put in
+    place before the stop; the new items counted are theirs) and why it stopped. Never raises: the
+    process is about to exit."""
+    from dataclasses import replace
+
+    from crawler.report import RunReport, site_report
+
+    try:
+        kept = [Path(p) for p in getattr(sink, "committed", [])]
+        lines = {p.parent.name: sum(1 for _ in p.open(encoding="utf-8")) for p in kept}
+        crawlers = getattr(stopper, "crawlers", None) or {}
+        stats = {site: dict(c.stats.get_stats()) if c.stats else {} for site, c in crawlers.items()}
+        reports = [replace(site_report(site, stats.get(site, {}), missing_max), new_items=lines.get(site, 0))
+                   for site in sites]
+        stopped = f"{stopper.reason}; then stopped at once ({why})" if stopper.reason else f"stopped at once ({why})"
+        report = RunReport(run=run, started=started.isoformat(), finished=clock().isoformat(),
+                           exit_code=EXIT_INTERRUPTED, outputs=[str(p) for p in kept], sites=reports,
+                           stopped=stopped, archives=archives_of(stats))
+        return str(report.save(report_dir / f"{run}.json"))
+    except Exception as exc:  # noqa: BLE001 - a report that cannot be made must not keep the process alive
+        return f"not saved ({exc})"
 
 
 def _run_name_taken(name: str, report_dir: Path, out_dir: Path | None, archive_dir: Path | None,

@@ -36,7 +36,7 @@ CAPTURED = datetime(2026, 12, 3, 20, 24, 7, tzinfo=timezone.utc)
 #: the tests' "now": a few hours after the capture, so the articles the saved pages date "today"
 #: and "yesterday" (kyzylorda) are inside the revisit window; every test crawl runs on this clock
 #: (the CRAWL_NOW setting, crawler.clock) unless it sets its own, never on the day the suite runs
-TEST_NOW = datetime(2026, 12, 4, 6, 0, tzinfo=timezone.utc)
+TEST_NOW = datetime.fromisoformat(children.TEST_CLOCK)
 
 
 @lru_cache(maxsize=None)
@@ -193,9 +193,6 @@ def crawl(args: list[str], cwd: Path, timeout: float = 240, cold: bool = False) 
     (`tests/children.py`)."""
     if args and args[0] in ("crawl", "demo", "snapshot"):
         args = [*args, *QUICK]
-    if args and args[0] in ("crawl", "demo", "snapshot", "extract") and not any(
-            a.startswith("CRAWL_NOW=") for a in args):
-        args = [*args, *clock_args(TEST_NOW)]
     return children.run(args, cwd=cwd, timeout=timeout, cold=cold)
 
 
