@@ -245,3 +245,28 @@ def test_an_interrupted_run_keeps_the_archive_of_what_it_fetched(tmp_path):
     assert warcio_check([archive]).returncode == 0
     fetched = [r for r in records(archive) if r[0] == "response"]
     assert 8 <= len(fetched) < len(copy.pages)
+
+
+@pytest.mark.crawl
+def test_request_records_are_minimal_and_the_common_headers_are_given_once_in_warcinfo(archived):
+    """A request record holds the request line, Host and what differs from the run's common
+    headers (given once in warcinfo as http-header-*), and no digests (its payload is empty); with
+    warcinfo's headers it says what was sent: the project's User-Agent and Accept headers."""
+    from scrapy.settings.default_settings import DEFAULT_REQUEST_HEADERS
+
+    from settings import USER_AGENT
+
+    for path in archived["archives"]:
+        found = records(path)
+        kind, info, _, payload = found[0]
+        assert kind == "warcinfo"
+        fields = dict(line.split(": ", 1) for line in payload.decode().splitlines() if ": " in line)
+        assert fields["http-header-user-agent"] == USER_AGENT
+        assert fields["http-header-accept"] == DEFAULT_REQUEST_HEADERS["Accept"]
+        requests = [(h, http) for kind, h, http, _ in found if kind == "request"]
+        assert requests
+        for headers, http in requests:
+            assert headers.get_header("WARC-Block-Digest") is None and headers.get_header("WARC-Payload-Digest") is None
+            names = {name.lower() for name, _ in http.headers}
+            assert "host" in names and not names & {"user-agent", "accept", "accept-language"}
+            assert http.protocol == "GET" and http.statusline.startswith("/")
