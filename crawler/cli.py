@@ -374,6 +374,9 @@ EXTRACT_SETTINGS = {
     # Scrapy starts CONCURRENT_ITEMS (100) asyncio tasks per response to take its items; a page
     # gives one item at most: 100 tasks a page were a third of the CPU of an extraction
     "CONCURRENT_ITEMS": 4,
+    # what only talking to a live site needs: cookies (archived answers are fixed), Referer
+    # headers (nothing is sent), the telnet console
+    "COOKIES_ENABLED": False, "REFERER_ENABLED": False, "TELNETCONSOLE_ENABLED": False,
 }
 #: extraction re-reads every archived article (it costs no site anything): with a state, only
 #: what is new or changed since the state's last write is written

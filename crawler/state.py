@@ -85,7 +85,7 @@ def content_hash(item: Any) -> str:
 
 def fingerprint(item: Any) -> str:
     """Everything a consumer sees of an article except when it was crawled."""
-    data = {k: v for k, v in adapted(item).asdict().items() if k not in VOLATILE}
+    data = {k: v for k, v in adapted(item).items() if k not in VOLATILE}
     return _hash16(json.dumps(data, sort_keys=True, ensure_ascii=False))
 
 
