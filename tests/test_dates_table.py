@@ -330,6 +330,9 @@ REFUSED = [
     ("24 қазан 2025 17:42 GMT+5 GMT+6", "kk", "conflicting dates"),
     ("Пятница Суббота 4 июля 2025", "kk", "conflicting dates"),
     ("Hôm qua 3 giờ trước", "vi", "conflicting dates"),
+    ("20000000 giờ trước", "vi", "implausible date"),  # 2,283 years: beyond what a date holds
+    ("3000000 tuần trước", "vi", "implausible date"),
+    ("5000 tuần trước", "vi", "implausible date"),  # 96 years: before 1990
     ("۵ بهمن 2025", "fa", "calendar mismatch"),
     ("5 қазан 1404", "kk", "calendar mismatch"),
     ("15/12/2017 15:54 AM", "vi", "unreadable clock"),
