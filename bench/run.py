@@ -63,7 +63,8 @@ def crawl(folder: Path, work: Path, articles: int, concurrency: int, profile: Pa
     """The crawl with the benchmark settings (no politeness), or with the project's own (polite)."""
     from crawler.replay import ReplayServer, SiteCopy
 
-    copies = [SiteCopy.load(folder / site) for site in SPECS]
+    # served as live sites serve pages (no Memento-Datetime): the archive holds what a live crawl's does
+    copies = [SiteCopy.load(folder / site, memento=False) for site in SPECS]
     out_dir = work / "out" / (folder.name + label)
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / "items.jsonl"

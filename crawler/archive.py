@@ -36,6 +36,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.clock import Clock, crawl_clock, system_clock
 from crawler.output import PART, _fsync_dir, safe_name, temp_path
 
 logger = logging.getLogger(__name__)
@@ -94,31 +95,61 @@ def http_response_headers(response: Response) -> StatusAndHeaders:
     return RawHeaders(f"{response.status} {reason}", headers, protocol=protocol)
 
 
-def http_request_headers(request: Request) -> StatusAndHeaders:
+#: request headers every request of a crawl sends alike (Scrapy's USER_AGENT and
+#: DEFAULT_REQUEST_HEADERS): recorded once, in the warcinfo record (`http-header-user-agent`, as
+#: WARC 1.1 names it, and `http-header-accept…` likewise), and in a request record only where a
+#: request sent another value. They were a third of every request record.
+COMMON_REQUEST_HEADERS = ("User-Agent", "Accept", "Accept-Language")
+
+
+def common_request_headers(settings: Any) -> dict[str, str]:
+    """The values of COMMON_REQUEST_HEADERS a crawl with these settings sends."""
+    defaults = {k.lower(): str(v) for k, v in (settings.getdict("DEFAULT_REQUEST_HEADERS") or {}).items()}
+    values = {"User-Agent": settings.get("USER_AGENT"), "Accept": defaults.get("accept"),
+              "Accept-Language": defaults.get("accept-language")}
+    return {name: str(value) for name, value in values.items() if value}
+
+
+def http_request_headers(request: Request, common: dict[str, str] | None = None) -> StatusAndHeaders:
+    """The request line and headers, but for those the warcinfo record gives once (`common`)."""
     parts = urlsplit(request.url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = [("Host", parts.netloc)]
+    same = {k.lower(): v for k, v in (common or {}).items()}
     for name, values in request.headers.items():
         for value in values:
-            headers.append((name.decode("latin-1"), value.decode("latin-1")))
+            key, text = name.decode("latin-1"), value.decode("latin-1")
+            if same.get(key.lower()) != text or len(values) > 1:
+                headers.append((key, text))
     # warcio takes the method for the "protocol" of a request line: the version goes in the line
     return RawHeaders(f"{request.method} {target} HTTP/1.1", headers, is_http_request=True)
 
 
+class _Writer(WARCWriter):
+    """No digests on request records: their block is a few header lines and their payload empty
+    (the response beside them carries the digests that matter); kept minimal, as their headers."""
+
+    def ensure_digest(self, record: Any, block: bool = True, payload: bool = True) -> None:
+        if record.rec_type != "request":
+            super().ensure_digest(record, block, payload)
+
+
 @dataclass
 class ArchiveFile:
-    """One site's WARC file of one run, appended record by record, put in place by `commit()`."""
+    """One site's WARC file of one run, appended record by record, put in place by `commit()`.
+    `common`: request headers every request sends alike, given once in the warcinfo record."""
 
     path: Path
     site: str
     run: str
     records: int = 0
+    common: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = temp_path(self.path)
         self._file: BinaryIO | None = open(self.tmp, "wb")
-        self._writer = WARCWriter(None, gzip=False)
+        self._writer = _Writer(None, gzip=False)
         self._write(self._writer.create_warcinfo_record(self.path.name, {
             "software": f"{SOFTWARE}/{version()}",
             "format": "WARC File Format 1.0",
@@ -126,6 +157,7 @@ class ArchiveFile:
             "isPartOf": f"{self.site}/{self.run}",
             "description": f"site {self.site}, run {self.run}",
             "robots": "obey",
+            **{f"http-header-{name.lower()}": value for name, value in (self.common or {}).items()},
         }))
 
     def _write(self, record: Any) -> None:
@@ -145,7 +177,7 @@ class ArchiveFile:
             http_headers=http_response_headers(response), warc_headers_dict={"WARC-Date": date})
         req = self._writer.create_warc_record(
             response.url, "request", payload=io.BytesIO(request.body), length=len(request.body),
-            http_headers=http_request_headers(request), warc_headers_dict={"WARC-Date": date})
+            http_headers=http_request_headers(request, self.common), warc_headers_dict={"WARC-Date": date})
         req.rec_headers.add_header("WARC-Concurrent-To", resp.rec_headers.get_header("WARC-Record-ID"))
         self._write(resp)
         self._write(req)
@@ -177,12 +209,14 @@ class ArchiveRecorder:
     Settings: ARCHIVE_DIR (none: nothing is recorded), ARCHIVE_RUN (the run name) and
     ARCHIVE_SITE_FOLDERS (False: ARCHIVE_DIR/<run>.warc.gz, as `snapshot` saves a site copy)."""
 
-    def __init__(self, root: Path, site: str, run: str, stats: Any = None, site_folders: bool = True):
+    def __init__(self, root: Path, site: str, run: str, stats: Any = None, site_folders: bool = True,
+                 common: dict[str, str] | None = None):
         path = archive_path(root, site, run) if site_folders else Path(root) / f"{safe_name(run)}{SUFFIX}"
-        self.file = ArchiveFile(path, site, run)
+        self.file = ArchiveFile(path, site, run, common=common)
         self.stats = stats
         self.failed: Exception | None = None
         self.crawler: Any = None
+        self.clock: Clock = system_clock
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -191,15 +225,17 @@ class ArchiveRecorder:
         root = crawler.settings.get("ARCHIVE_DIR")
         if not root:
             raise NotConfigured  # without a message: Scrapy logs "Disabled …" at INFO, not WARNING
-        run = crawler.settings.get("ARCHIVE_RUN") or _now_run()
+        clock = crawl_clock(crawler.settings)
+        run = crawler.settings.get("ARCHIVE_RUN") or _now_run(clock)
         recorder = cls(Path(root), crawler.spidercls.name, run, crawler.stats,
-                       crawler.settings.getbool("ARCHIVE_SITE_FOLDERS", True))
-        recorder.crawler = crawler
+                       crawler.settings.getbool("ARCHIVE_SITE_FOLDERS", True),
+                       common_request_headers(crawler.settings))
+        recorder.crawler, recorder.clock = crawler, clock
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         return recorder
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
-        fetched = datetime.now(timezone.utc)
+        fetched = self.clock()
         request.meta[CAPTURED_AT] = fetched.replace(microsecond=0)
         if self.failed is not None:
             return response
@@ -248,10 +284,10 @@ class ArchiveRecorder:
             sink.fail(error)
 
 
-def _now_run() -> str:
+def _now_run(clock: Clock = system_clock) -> str:
     from crawler.output import run_name
 
-    return run_name(datetime.now(timezone.utc))
+    return run_name(clock())
 
 
 def salvage(part: Path) -> Path | None:

@@ -136,6 +136,7 @@ def run_crawl(sites: list[str], sink: Any, *, state: Any = None, full: bool = Fa
         _show_progress(crawlers)
     if stopper is not None:
         stopper.attach(process)
+        stopper.crawlers = crawlers  # a forced stop reports what each site had done
     process.start(install_signal_handlers=stopper is None)
     if stopper is not None:
         stopper.cancel()
@@ -290,6 +291,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
     report, and the exit code, with interrupts and storage failures handled the same way.
     `damage`: what of the run's input archives could not be read (crawler.warc_source.Damage):
     in the report, and exit 1."""
+    from crawler.clock import crawl_clock
     from crawler.interrupt import RunStopper
     from crawler.lock import LockBusy, RunLock
     from crawler.output import DirSink, FileSink, unused_run_name
@@ -303,6 +305,10 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
     except ValueError as exc:
         raise UsageError(f"-s PREFLIGHT_MIN_FREE_MB, SHUTDOWN_GRACE, DROPPED_RETRY_DAYS and "
                          f"MISSING_MIN_ITEMS want numbers: {exc}") from exc
+    try:
+        clock = crawl_clock(settings)
+    except ValueError as exc:
+        raise UsageError(f"-s CRAWL_NOW wants an ISO 8601 moment such as 2026-12-04T06:00:00Z: {exc}") from exc
     check_setup(args, sites, state_path, int(min_free * 2**20), archive_dir)
     lock = None if state_path is None else RunLock(state_path.with_name(state_path.name + ".lock"))
     try:
@@ -316,7 +322,8 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         report_dir = (out_dir or Path(args.output).resolve().parent) / "_runs"
         if archive_dir is not None:  # first: a killed run's leftover takes that run's name
             _salvage(archive_dir, sites)
-        started, run = unused_run_name(lambda name: _run_name_taken(name, report_dir, out_dir, archive_dir, sites))
+        started, run = unused_run_name(lambda name: _run_name_taken(name, report_dir, out_dir, archive_dir, sites),
+                                       now=clock)
         overrides["RUN_NAME"] = run
         if archive_dir is not None:
             overrides.update(ARCHIVE_DIR=str(archive_dir), ARCHIVE_RUN=run)
@@ -345,10 +352,12 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
                     return EXIT_STORAGE
 
         def force(why: str) -> None:
-            """Stop at once (a second signal, or the grace period over): nothing more is kept."""
+            """Stop at once (a second signal, or the grace period over): nothing more is kept, and
+            the run report says what was kept and why the run stopped."""
             sink.abort()
+            saved = _forced_report(run, started, clock, sites, sink, stopper, why, report_dir, args.missing_max)
             os.write(2, f"crawler: stopped at once ({why}); files not yet in place were discarded, "
-                        "the next run writes them\n".encode())
+                        f"the next run writes them; report {saved}\n".encode())
             os._exit(EXIT_INTERRUPTED)
 
         stopper = RunStopper(grace, force)
@@ -366,7 +375,7 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
         elif stopper.signal is not None:
             code, stopped = EXIT_INTERRUPTED, f"interrupted by {stopper.signal}"
         report = RunReport(run=run, started=started.isoformat(),
-                           finished=datetime.now(timezone.utc).isoformat(), exit_code=code,
+                           finished=clock().isoformat(), exit_code=code,
                            outputs=outputs, sites=reports, stopped=stopped,
                            archives=archives_of(stats), archive_damage=[d.to_json() for d in damage])
         try:
@@ -388,6 +397,31 @@ def _run(args: argparse.Namespace, sites: list[str], overrides: dict[str, Any], 
     finally:
         if lock:
             lock.release()
+
+
+def _forced_report(run: str, started: datetime, clock: Any, sites: list[str], sink: Any, stopper: Any,
+                   why: str, report_dir: Path, missing_max: float) -> str:
+    """The report of a run stopped at once: per site what it had done, the files it kept (put in
+    place before the stop; the new items counted are theirs) and why it stopped. Never raises: the
+    process is about to exit."""
+    from dataclasses import replace
+
+    from crawler.report import RunReport, site_report
+
+    try:
+        kept = [Path(p) for p in getattr(sink, "committed", [])]
+        lines = {p.parent.name: sum(1 for _ in p.open(encoding="utf-8")) for p in kept}
+        crawlers = getattr(stopper, "crawlers", None) or {}
+        stats = {site: dict(c.stats.get_stats()) if c.stats else {} for site, c in crawlers.items()}
+        reports = [replace(site_report(site, stats.get(site, {}), missing_max), new_items=lines.get(site, 0))
+                   for site in sites]
+        stopped = f"{stopper.reason}; then stopped at once ({why})" if stopper.reason else f"stopped at once ({why})"
+        report = RunReport(run=run, started=started.isoformat(), finished=clock().isoformat(),
+                           exit_code=EXIT_INTERRUPTED, outputs=[str(p) for p in kept], sites=reports,
+                           stopped=stopped, archives=archives_of(stats))
+        return str(report.save(report_dir / f"{run}.json"))
+    except Exception as exc:  # noqa: BLE001 - a report that cannot be made must not keep the process alive
+        return f"not saved ({exc})"
 
 
 def _run_name_taken(name: str, report_dir: Path, out_dir: Path | None, archive_dir: Path | None,
@@ -449,6 +483,9 @@ EXTRACT_SETTINGS = {
     # Scrapy starts CONCURRENT_ITEMS (100) asyncio tasks per response to take its items; a page
     # gives one item at most: 100 tasks a page were a third of the CPU of an extraction
     "CONCURRENT_ITEMS": 4,
+    # what only talking to a live site needs: cookies (archived answers are fixed), Referer
+    # headers (nothing is sent), the telnet console
+    "COOKIES_ENABLED": False, "REFERER_ENABLED": False, "TELNETCONSOLE_ENABLED": False,
 }
 #: extraction re-reads every archived article (it costs no site anything): with a state, only
 #: what is new or changed since the state's last write is written

@@ -249,6 +249,9 @@ class _Facts:
             self.days.append([self.local_now.date() + timedelta(days=kinds[shape.start("r")][1])])
         elif shape["u"]:
             count, unit = kinds[shape.start("n")][1], kinds[shape.start("u")][1]
+            if count * unit > (self.local_now - EARLIEST).total_seconds():
+                # before 1990 (and beyond what a date can hold: "20000000 giờ trước")
+                raise self.refuse("implausible date")
             if unit < 86400:
                 self.ago.append(timedelta(seconds=count * unit))
             else:

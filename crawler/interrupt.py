@@ -70,6 +70,7 @@ class RunStopper:
         self.signal: str | None = None  # name of the signal that stopped the run
         self.reason: str | None = None  # why the run was stopped (a signal, a storage failure)
         self._timer: Any = None
+        self.crawlers: dict[str, Any] = {}  # each site's Scrapy crawler, for a forced stop's report
 
     def attach(self, process: Any) -> None:
         """Take over the signals of a CrawlerProcess (start it with install_signal_handlers=False)."""

@@ -15,12 +15,14 @@ import errno
 import os
 import re
 import sqlite3
-import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from itemadapter import ItemAdapter
+
+from crawler.clock import pause
 from crawler.items import dumps
 from crawler.state import record_of
 
@@ -47,7 +49,7 @@ def run_name(started: datetime) -> str:
 
 
 def unused_run_name(taken: Callable[[str], bool], now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                    sleep: Callable[[float], None] = time.sleep) -> tuple[datetime, str]:
+                    sleep: Callable[[float], None] = pause) -> tuple[datetime, str]:
     """A run's start and a name no earlier run has used.
 
     Names have whole seconds so that they sort in run order; a run that starts within the second
@@ -194,7 +196,7 @@ class FileSink(_Sink):
             self.fail(exc)
             raise
         if self.state is not None:
-            self.pending.setdefault(item["site"], []).append(record_of(item))
+            self.pending.setdefault(ItemAdapter(item)["site"], []).append(record_of(item))
 
     def site_done(self, site: str, links: Any = None, complete: bool = True) -> None:
         """Lines of all sites share one file: put in place when the run ends, links noted then."""
@@ -258,7 +260,7 @@ class DirSink(_Sink):
 
     def write(self, item: Any) -> None:
         self._check()
-        site = item["site"]
+        site = ItemAdapter(item)["site"]
         if site not in self.files:
             self.files[site] = AtomicJsonLines(self.site_dir(site) / f"{self.run}.jsonl")
         try:

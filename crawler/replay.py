@@ -10,6 +10,11 @@ local base URL}. Faults can be added per path for fault tests: {"status": 500, "
 `{"gzip": true}` (Content-Encoding) and/or `{"chunked": true}` (Transfer-Encoding). Used by the demo, the
 end-to-end tests and the benchmark.
 
+A saved page is served as the memento it is: with `Memento-Datetime` (RFC 7089), its capture time,
+so that a crawl of the copy resolves relative dates ("Бүгін, 10:15") and stamps `crawled_at` as a
+crawl at capture time did (crawler.clock.page_time), on any day, the same as `extract` reads the
+archive itself.
+
 `python -m crawler.replay convert DIR ...` turns folders in the former format (`pages.json` and
 body files) into `pages.warc.gz`, checks that every page reads back the same, and removes them.
 """
@@ -22,13 +27,13 @@ import socket
 import struct
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from crawler.clock import MEMENTO_DATETIME, memento_datetime, pause
 from crawler.urls import drop_tracking
 from crawler.warc_source import Answer, ArchiveIndex, origin_of, page_key, raw_header, url_key
 
@@ -51,9 +56,13 @@ class SiteCopy:
     hits: dict[str, int] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: serve pages as mementos (`Memento-Datetime`: their capture time); False: as a live site
+    #: answers, pages of the present
+    memento: bool = True
 
     @classmethod
-    def load(cls, folder: str | Path, faults: dict[str, dict[str, Any]] | None = None) -> SiteCopy:
+    def load(cls, folder: str | Path, faults: dict[str, dict[str, Any]] | None = None,
+             memento: bool = True) -> SiteCopy:
         folder = Path(folder)
         index = ArchiveIndex([folder]) if folder.is_dir() else None
         if index is None or not index.files:
@@ -63,7 +72,8 @@ class SiteCopy:
         origins = sorted(index.origins())
         if len(origins) != 1:
             raise SiteCopyError(f"a site copy holds one origin; {folder} holds {origins or 'none'}")
-        return cls(folder, origins[0], index, {page_key(p): dict(v) for p, v in (faults or {}).items()})
+        return cls(folder, origins[0], index, {page_key(p): dict(v) for p, v in (faults or {}).items()},
+                   memento=memento)
 
     @property
     def pages(self) -> dict[str, dict[str, Any]]:
@@ -106,7 +116,7 @@ def _handler(site: SiteCopy) -> type[BaseHTTPRequestHandler]:
             key, page = site.lookup(self.path)
             fault = site.fault(key)
             if fault.get("delay"):
-                time.sleep(float(fault["delay"]))
+                pause(float(fault["delay"]))
             if fault.get("reset"):
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self.close_connection = True
@@ -127,6 +137,9 @@ def _handler(site: SiteCopy) -> type[BaseHTTPRequestHandler]:
                 return
             # latin-1 text, the recorded bytes: http.server sends them as they were
             headers = [(k, v) for k, v in page.headers if k.lower() not in SERVER_HEADERS]
+            if site.memento and not any(k.lower() == MEMENTO_DATETIME.lower() for k, _ in headers):
+                # a saved page speaks for its capture time (crawler.clock.page_time)
+                headers.append((MEMENTO_DATETIME, memento_datetime(page.captured)))
             if fault.get("truncate"):
                 self.send_response(page.status)
                 for name, value in headers:

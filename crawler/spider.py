@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -22,6 +22,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.archive import CAPTURED_AT
 from crawler.charset import honest
+from crawler.clock import Clock, crawl_clock, page_time
 from crawler.dates import DateError, parse_date
 from crawler.feeds import is_feed
 from crawler.items import ArticleItem
@@ -145,6 +146,13 @@ class NewsSpider(scrapy.Spider):
         follows (file://site-host/etc/passwd is no page)."""
         parts = urlsplit(url)
         return parts.scheme.lower() in ("http", "https") and (parts.hostname or "") in self.site.hosts()
+
+    @property
+    def clock(self) -> Clock:
+        """The crawl's clock (`CRAWL_NOW`, crawler.clock), the same for every use in this run."""
+        if getattr(self, "_clock", None) is None:
+            self._clock = crawl_clock(getattr(self, "settings", None))
+        return self._clock
 
     # -- what a site spider describes ---------------------------------------------------------
 
@@ -306,11 +314,11 @@ class NewsSpider(scrapy.Spider):
             self.count_skip("extraction_error", response.url)
             return
         fields["url"] = self._own_name(fields.get("url"), response.url)
-        self._note_age(fields.get("date_raw"), _meta(response).get("listing"))
-        # the fetch time recorded in the archive (live crawls that archive, and extraction from
-        # archives, where it is the page's capture time); else now
-        fetched = _meta(response).get(CAPTURED_AT) or datetime.now(timezone.utc)
-        crawled_at = fetched.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        # the time the page speaks for (crawler.clock): a replayed copy's capture time, else the
+        # fetch time recorded in the archive (extraction: the capture time), else the crawl's now
+        fetched = page_time(response.headers, _meta(response).get(CAPTURED_AT), self.clock)
+        self._note_age(fields.get("date_raw"), _meta(response).get("listing"), fetched)
+        crawled_at = fetched.isoformat(timespec="seconds").replace("+00:00", "Z")
         # every URL that led here, so that an incremental run knows each of them as seen
         reached = {response.url, *_meta(response).get("redirect_chain", ())}
         yield ArticleItem(site=self.name, language=self.language, crawled_at=crawled_at,
@@ -332,13 +340,13 @@ class NewsSpider(scrapy.Spider):
         """The fields of an article response (a CMS adapter may read its API's JSON or headers)."""
         return self.article_page(response.url, page_selector(response)).fields()
 
-    def _note_age(self, date_raw: str | None, listing: str | None) -> None:
+    def _note_age(self, date_raw: str | None, listing: str | None, now: datetime) -> None:
         """With --since: a listing page that led to an older article ends its listing's walk."""
         since = getattr(self, "since", None)
         if since is None or listing is None or not date_raw:
             return
         try:
-            if parse_date(date_raw, self.language, self.timezone) < since:
+            if parse_date(date_raw, self.language, self.timezone, now=now) < since:
                 self.links.older_than_since.add(listing)
         except DateError:
             pass

@@ -23,6 +23,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from itemadapter import ItemAdapter
+
 SCHEMA_VERSION = 2
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -81,13 +83,20 @@ def _hash16(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def content_hash(item: dict[str, Any]) -> str:
+def adapted(item: Any) -> ItemAdapter:
+    """Any item type Scrapy supports (scrapy.Item, dict, dataclass, attrs), read as a mapping."""
+    return item if isinstance(item, ItemAdapter) else ItemAdapter(item)
+
+
+def content_hash(item: Any) -> str:
+    """Title and body (any item type Scrapy supports)."""
+    item = adapted(item)
     return _hash16(f"{item.get('title') or ''}\n{item.get('body') or ''}")
 
 
-def fingerprint(item: dict[str, Any]) -> str:
+def fingerprint(item: Any) -> str:
     """Everything a consumer sees of an article except when it was crawled."""
-    data = {k: v for k, v in dict(item).items() if k not in VOLATILE}
+    data = {k: v for k, v in adapted(item).items() if k not in VOLATILE}
     return _hash16(json.dumps(data, sort_keys=True, ensure_ascii=False))
 
 
@@ -108,8 +117,9 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def record_of(item: dict[str, Any]) -> Record:
+def record_of(item: Any) -> Record:
     """What the state keeps of a written item: small, so a big run holds little in memory."""
+    item = adapted(item)
     return (item["url"], item["id"], content_hash(item), fingerprint(item), item.get("published_at"),
             tuple(item.get("aliases") or ()), item.get("crawled_at"))
 
@@ -290,7 +300,7 @@ class State:
     def end_walk(self, site: str, complete: bool = True) -> None:
         """A run of the site ended (its lines recorded); complete when its walk was not cut short."""
         self.db.execute("UPDATE sites SET walk_complete = ?, last_run = ? WHERE id = ?",
-                        (int(complete), _now().isoformat(timespec="seconds"), self.site_id(site)))
+                        (int(complete), self.now.isoformat(timespec="seconds"), self.site_id(site)))
 
     def record(self, site: str, records: Iterable[Record], file: str | Path | None = None) -> int:
         """Remember written articles (after their file is in place), in one transaction."""
@@ -309,7 +319,7 @@ class State:
                 count += 1
             if file is not None:
                 self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                                (str(Path(file).resolve()), site, count, _now().isoformat()))
+                                (str(Path(file).resolve()), site, count, self.now.isoformat()))
         return count
 
     def confirm(self, site: str, captures: dict[str, str]) -> None:
@@ -328,7 +338,7 @@ class State:
         """Redirecting links as aliases of the article they lead to, links that are gone, and
         pages dropped for a missing field (URL → reason; not fetched again for a while, so one
         bad page is not fetched, dropped and counted every night)."""
-        sid, now = self.site_id(site), int(_now().timestamp())
+        sid, now = self.site_id(site), int(self.now.timestamp())
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             for source, target in aliases.items():

@@ -4,12 +4,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 logger = logging.getLogger("pipelines")
 
 
 class SitePipeline:
+    """Pipelines read and write items through `ItemAdapter`, as Scrapy's documentation does, so
+    that they take every item type Scrapy supports (scrapy.Item, dict, dataclass, attrs objects),
+    whatever a spider or a CMS adapter yields; they return the item they were given."""
+
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
@@ -25,6 +30,6 @@ class SitePipeline:
     def drop(self, reason: str, item: Any, detail: str = "") -> DropItem:
         """Count under dropped/<reason>, log, and give the DropItem to raise."""
         self.stats.inc_value(f"dropped/{reason}")
-        message = f"{reason}: {item.get('url')}" + (f" ({detail})" if detail else "")
+        message = f"{reason}: {ItemAdapter(item).get('url')}" + (f" ({detail})" if detail else "")
         logger.info("dropped %s", message)
         return DropItem(message, log_level="INFO")

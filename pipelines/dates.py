@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from itemadapter import ItemAdapter
+
 from crawler.dates import DateError, machine_moment, on_printed_day, read_date
 from pipelines.base import SitePipeline, logger
 
@@ -33,11 +35,12 @@ def _moment(value: str | None, tz: str) -> datetime | None:
 
 class DatePipeline(SitePipeline):
     def process_item(self, item):
-        raw = item.get("date_raw")
-        crawled = datetime.fromisoformat(item["crawled_at"])  # Python 3.11 reads the "Z"
+        adapter = ItemAdapter(item)
+        raw = adapter.get("date_raw")
+        crawled = datetime.fromisoformat(adapter["crawled_at"])  # Python 3.11 reads the "Z"
         tz = self.spider.timezone
-        # not an output field: popped so that it never enters fingerprints or lines
-        stamp = item.pop("published_moment", None) if "published_moment" in item else None
+        # not an output field: taken out so that it never enters fingerprints or lines
+        stamp = adapter.pop("published_moment", None) if "published_moment" in adapter else None
         moment = _moment(stamp, tz)
         try:
             if moment is not None and (raw or "").strip() in ("", stamp.strip()):
@@ -45,19 +48,19 @@ class DatePipeline(SitePipeline):
             reading = read_date(raw or "", self.spider.language, tz, now=crawled)
         except DateError as exc:
             if moment is not None and (raw or "").strip() in ("", stamp.strip()) and moment <= crawled:
-                item["published_at"] = moment.isoformat()
+                adapter["published_at"] = moment.isoformat()
                 self.stats.inc_value("dates/machine_moment_only")
                 return item
             self.stats.inc_value(_stat(exc.reason))
-            logger.warning("%s: no publication date for %s: %s", self.spider.name, item.get("url"), exc)
-            item["published_at"] = None
+            logger.warning("%s: no publication date for %s: %s", self.spider.name, adapter.get("url"), exc)
+            adapter["published_at"] = None
         else:
             for note in reading.notes:
                 self.stats.inc_value(_stat(note))
-                logger.info("%s for %s: %r", note, item.get("url"), raw)
+                logger.info("%s for %s: %r", note, adapter.get("url"), raw)
             published = reading.moment
             if moment is not None and not reading.timed:
                 published = on_printed_day(published, stamp, tz)
                 self.stats.inc_value("dates/time_from_markup")
-            item["published_at"] = published.isoformat()
+            adapter["published_at"] = published.isoformat()
         return item

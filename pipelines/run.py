@@ -5,8 +5,11 @@ archive are named), so that per `id` the line with the greatest `run` is the cur
 time as the line it corrects. Run names never repeat and sort in run order (crawler.output)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
+from itemadapter import ItemAdapter
+
+from crawler.clock import crawl_clock
 from crawler.output import run_name
 from pipelines.base import SitePipeline
 
@@ -18,8 +21,8 @@ def this_run(setting: str | None, started: datetime) -> str:
 
 class RunPipeline(SitePipeline):
     def open_spider(self):
-        self.run = this_run(self.crawler.settings.get("RUN_NAME"), datetime.now(timezone.utc))
+        self.run = this_run(self.crawler.settings.get("RUN_NAME"), crawl_clock(self.crawler.settings)())
 
     def process_item(self, item):
-        item["run"] = self.run
+        ItemAdapter(item)["run"] = self.run
         return item

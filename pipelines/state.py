@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from crawler.state import content_hash, fingerprint
@@ -37,23 +38,25 @@ class IncrementalPipeline(SitePipeline):
 
     def process_item(self, item):
         since: datetime | None = getattr(self.spider, "since", None)
-        if since is not None and datetime.fromisoformat(item["published_at"]) < since:
+        adapter = ItemAdapter(item)
+        if since is not None and datetime.fromisoformat(adapter["published_at"]) < since:
             raise self.drop("older_than_since", item)
         if not self.spider.is_incremental:
             return item
         state = self.spider.state
-        known = state.known(item["site"], item["url"])
+        known = state.known(adapter["site"], adapter["url"])
         if known is not None:
-            if older_capture(item["crawled_at"], known["captured"]):
+            if older_capture(adapter["crawled_at"], known["captured"]):
                 self.stats.inc_value("skipped/older_capture")
-                logger.info("skipped %s: captured %s, before the version recorded", item["url"], item["crawled_at"])
-                raise DropItem(f"older_capture: {item['url']}", log_level="INFO")
+                logger.info("skipped %s: captured %s, before the version recorded", adapter["url"],
+                            adapter["crawled_at"])
+                raise DropItem(f"older_capture: {adapter['url']}", log_level="INFO")
             if known["fingerprint"] == fingerprint(item):
-                self.confirmed[known["url"]] = item["crawled_at"]
+                self.confirmed[known["url"]] = adapter["crawled_at"]
                 raise self.drop("unchanged", item)
             self.stats.inc_value("incremental/changed")
             return item
-        owner = state.content_owner(item["site"], content_hash(item))
-        if owner is not None and owner != item["url"]:
+        owner = state.content_owner(adapter["site"], content_hash(item))
+        if owner is not None and owner != adapter["url"]:
             raise self.drop("duplicate_content", item, f"written before as {owner}")
         return item

@@ -25,6 +25,18 @@ from typing import IO
 PIPE, DEVNULL = subprocess.PIPE, subprocess.DEVNULL
 ROOT = Path(__file__).resolve().parent.parent
 _server: tuple[subprocess.Popen, str] | None = None
+#: the tests' "now" (tests.support.TEST_NOW): every run a test starts (crawl, demo, snapshot,
+#: extract) runs on this clock (the CRAWL_NOW setting) unless it sets its own, never on the day the
+#: suite runs; only the end-to-end tests, which type the command exactly as a user does, do not
+TEST_CLOCK = "2026-12-04T06:00:00+00:00"
+CLOCKED = ("crawl", "demo", "snapshot", "extract")
+
+
+def with_test_clock(args: list[str]) -> list[str]:
+    """The arguments with the tests' clock, unless they set CRAWL_NOW themselves."""
+    if args and args[0] in CLOCKED and not any(str(a).startswith("CRAWL_NOW=") for a in args):
+        return [*args, "-s", f"CRAWL_NOW={TEST_CLOCK}"]
+    return args
 
 
 def crawler_env() -> dict[str, str]:
@@ -144,7 +156,10 @@ class Child:
 def start(args: list[str], cwd: Path | str, stdout: int | None = DEVNULL, stderr: int | None = DEVNULL,
           env: dict[str, str] | None = None, cold: bool = False) -> Child | subprocess.Popen:
     """`python -m crawler ARGS` running in `cwd`: forked warm, or started cold when asked (the
-    end-to-end tests: the command exactly as a user types it) or with CRAWLER_TESTS_COLD=1."""
+    end-to-end tests: the command exactly as a user types it) or with CRAWLER_TESTS_COLD=1; on
+    the tests' clock (TEST_CLOCK) unless started cold on purpose."""
+    if not cold:
+        args = with_test_clock(list(args))
     if cold or os.environ.get("CRAWLER_TESTS_COLD"):
         return subprocess.Popen([sys.executable, "-m", "crawler", *map(str, args)], cwd=cwd,
                                 env=env or crawler_env(), stdout=stdout, stderr=stderr, text=True)

@@ -21,6 +21,7 @@ from scrapy.utils.test import get_crawler
 from scrapy.pipelines import ItemPipelineManager
 
 from crawler.cli import spider_classes
+from crawler.clock import pause
 from crawler.replay import SiteCopy
 from tests import children
 
@@ -33,6 +34,12 @@ EXPECTED_V2 = FIXTURES / "expected_v2"
 ORIGINAL_SITES = ("chaharmahal", "gilan", "hanam", "kyzylorda", "travinh")
 #: every site with a saved copy (the CMS provinces too, as their copies are saved)
 ALL_SITES = tuple(sorted(d.name for d in SITES.iterdir() if any(d.glob("*.warc.gz")))) if SITES.is_dir() else ()
+#: the saved sites' capture time (every page of tests/fixtures/sites and sites_v2: WARC-Date)
+CAPTURED = datetime(2026, 12, 3, 20, 24, 7, tzinfo=timezone.utc)
+#: the tests' "now": a few hours after the capture, so the articles the saved pages date "today"
+#: and "yesterday" (kyzylorda) are inside the revisit window; every test crawl runs on this clock
+#: (the CRAWL_NOW setting, crawler.clock) unless it sets its own, never on the day the suite runs
+TEST_NOW = datetime.fromisoformat(children.TEST_CLOCK)
 
 
 @lru_cache(maxsize=None)
@@ -81,7 +88,8 @@ class OfflineRun:
     def __init__(self, site: str, crawled_at: datetime | None = None, root: Path = SITES, **spider_args: Any):
         cls = spider_classes()[site]
         self.site, self.root = site, root
-        self.crawler = get_crawler(cls, project_settings_dict())
+        # the spider's clock (crawler.clock) reads the test's crawl time, never the day of the run
+        self.crawler = get_crawler(cls, {**project_settings_dict(), "CRAWL_NOW": (crawled_at or TEST_NOW).isoformat()})
         self.spider = cls.from_crawler(self.crawler, **spider_args)
         self.crawler.spider = self.spider
         self.pipelines = ItemPipelineManager.from_crawler(self.crawler)
@@ -114,13 +122,14 @@ class OfflineRun:
 def extract(site: str, url: str, crawled_at: datetime | None = None, root: Path = SITES) -> dict[str, Any]:
     """The item a crawl would write for a saved page, through the real callback and pipelines
     (a fresh run: nothing seen before)."""
-    return OfflineRun(site, crawled_at or datetime.now(timezone.utc), root).item(url)
+    return OfflineRun(site, crawled_at or TEST_NOW, root).item(url)
 
 
-def site_spider(site: str):
-    """A site's spider bound to a test crawler (stats counted), for running its callbacks offline."""
+def site_spider(site: str, now: datetime = TEST_NOW):
+    """A site's spider bound to a test crawler (stats counted), for running its callbacks offline;
+    its clock starts at `now`."""
     cls = spider_classes()[site]
-    return cls.from_crawler(get_crawler(cls))
+    return cls.from_crawler(get_crawler(cls, {"CRAWL_NOW": now.isoformat()}))
 
 
 def listing_requests(spider, url: str) -> tuple[list[str], list[str]]:
@@ -159,6 +168,11 @@ def differences(item: dict[str, Any], expected: dict[str, Any], tz: str) -> dict
     return out
 
 
+def clock_args(now: datetime) -> list[str]:
+    """The command-line arguments that start a crawl's clock at `now`."""
+    return ["-s", f"CRAWL_NOW={now.isoformat()}"]
+
+
 # Loopback answers in a millisecond: the tests keep AutoThrottle on but let it start without the
 # quarter-second pause a real site gets, so a crawl of a saved site takes seconds, not tens of them.
 # Retries back off from 10 ms instead of a quarter second (the backoff itself: tests/test_retry.py).
@@ -172,7 +186,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60) -> bool:
     while not condition():
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.01)
+        pause(0.01)
     return True
 
 

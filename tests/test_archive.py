@@ -12,16 +12,18 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.clock import MEMENTO_DATETIME, pause
 from crawler.cli import spider_classes
 from crawler.replay import ReplayServer, SiteCopy
 from tests import children
-from tests.support import ALL_SITES, QUICK, SITES, crawl, expected_items, read_lines
+from tests.support import ALL_SITES, QUICK, SITES, TEST_NOW, crawl, expected_items, read_lines
 
 ALL = list(ALL_SITES)
 WARCIO = str(Path(sys.executable).with_name("warcio"))
@@ -49,13 +51,15 @@ def warcio_check(paths: list[Path]) -> subprocess.CompletedProcess[str]:
 def archived(tmp_path_factory):
     """A scheduled run of every saved site, archived; its extraction from the archive."""
     tmp = tmp_path_factory.mktemp("archived")
-    copies = [SiteCopy.load(SITES / s, ENCODED if s == "kyzylorda" else None) for s in ALL]
-    started = time.time()
+    # hanam served as a live site serves its pages (no Memento-Datetime): its items are of the crawl's clock
+    copies = [SiteCopy.load(SITES / s, ENCODED if s == "kyzylorda" else None, memento=s != "hanam") for s in ALL]
+    started = time.monotonic()
     with ReplayServer(copies) as server:
         mirror = server.write_map(tmp / "m.json")
         result = crawl(["crawl", *ALL, "--mirror", str(mirror), "--output-dir", str(tmp / "out"),
                         "--state", str(tmp / "s.sqlite"), "--archive-dir", str(tmp / "arch")], cwd=tmp)
-    finished = time.time()
+    finished = TEST_NOW.timestamp() + time.monotonic() - started
+    started = TEST_NOW.timestamp()  # the crawl's clock (tests.support.crawl sets it)
     extracted = crawl(["extract", "--output", str(tmp / "x.jsonl"), str(tmp / "arch")], cwd=tmp)
     return {"tmp": tmp, "result": result, "extracted": extracted, "started": started,
             "finished": finished, "archives": sorted((tmp / "arch").glob("*/*.warc.gz"))}
@@ -147,16 +151,22 @@ def test_bodies_sent_compressed_are_kept_as_received_with_headers_that_agree(arc
 
 
 @pytest.mark.crawl
-def test_crawled_at_is_the_fetch_time_recorded_for_the_page(archived):
+def test_crawled_at_is_the_fetch_time_recorded_for_the_page_or_the_time_of_a_memento(archived):
+    """A page fetched live is stamped with its archive record's time; a replayed page (a memento)
+    with the capture time it was served with, which the archive keeps among its headers."""
     dates = {}
     for path in archived["archives"]:
-        for kind, headers, _, _ in records(path):
+        for kind, headers, http, _ in records(path):
             if kind == "response":
-                dates.setdefault(headers.get_header("WARC-Target-URI"), set()).add(headers.get_header("WARC-Date"))
+                memento = http.get_header(MEMENTO_DATETIME)
+                when = (parsedate_to_datetime(memento).strftime("%Y-%m-%dT%H:%M:%SZ") if memento
+                        else headers.get_header("WARC-Date"))
+                dates.setdefault(headers.get_header("WARC-Target-URI"), set()).add(when)
     items = read_lines(*(archived["tmp"] / "out").glob("*/*.jsonl"))
-    assert items
+    assert {i["site"] for i in items} == set(ALL)
     for item in items:
         assert item["crawled_at"] in dates[item["url"]]
+        assert (item["crawled_at"] == "2026-12-03T20:24:07Z") is (item["site"] != "hanam")
 
 
 @pytest.mark.crawl
@@ -200,7 +210,7 @@ def test_sigkill_leaves_no_bad_archive_and_the_next_run_keeps_what_was_fetched(t
         proc = children.start([*cmd, *QUICK], cwd=tmp_path)
         deadline = time.time() + 60
         while len(copy.requests) < 15 and time.time() < deadline:
-            time.sleep(0.02)
+            pause(0.02)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         folder = tmp_path / "arch" / "gilan"
@@ -228,7 +238,7 @@ def test_an_interrupted_run_keeps_the_archive_of_what_it_fetched(tmp_path):
         proc = children.start(cmd, cwd=tmp_path, stderr=children.PIPE)
         deadline = time.time() + 60
         while len(copy.requests) < 8 and time.time() < deadline:
-            time.sleep(0.02)
+            pause(0.02)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
     (archive,) = (tmp_path / "arch" / "gilan").glob("*.warc.gz")
@@ -236,3 +246,28 @@ def test_an_interrupted_run_keeps_the_archive_of_what_it_fetched(tmp_path):
     assert warcio_check([archive]).returncode == 0
     fetched = [r for r in records(archive) if r[0] == "response"]
     assert 8 <= len(fetched) < len(copy.pages)
+
+
+@pytest.mark.crawl
+def test_request_records_are_minimal_and_the_common_headers_are_given_once_in_warcinfo(archived):
+    """A request record holds the request line, Host and what differs from the run's common
+    headers (given once in warcinfo as http-header-*), and no digests (its payload is empty); with
+    warcinfo's headers it says what was sent: the project's User-Agent and Accept headers."""
+    from scrapy.settings.default_settings import DEFAULT_REQUEST_HEADERS
+
+    from settings import USER_AGENT
+
+    for path in archived["archives"]:
+        found = records(path)
+        kind, info, _, payload = found[0]
+        assert kind == "warcinfo"
+        fields = dict(line.split(": ", 1) for line in payload.decode().splitlines() if ": " in line)
+        assert fields["http-header-user-agent"] == USER_AGENT
+        assert fields["http-header-accept"] == DEFAULT_REQUEST_HEADERS["Accept"]
+        requests = [(h, http) for kind, h, http, _ in found if kind == "request"]
+        assert requests
+        for headers, http in requests:
+            assert headers.get_header("WARC-Block-Digest") is None and headers.get_header("WARC-Payload-Digest") is None
+            names = {name.lower() for name, _ in http.headers}
+            assert "host" in names and not names & {"user-agent", "accept", "accept-language"}
+            assert http.protocol == "GET" and http.statusline.startswith("/")

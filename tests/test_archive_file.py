@@ -200,7 +200,7 @@ def test_salvage_all_finds_a_sites_leftovers_whose_writer_is_gone(tmp_path):
     site = tmp_path / "arch" / "gilan"
     site.mkdir(parents=True)
     (site / f".{source.name}.{gone_pid()}.part").write_bytes(source.read_bytes())
-    beside = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # another run
+    beside = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"])  # another run
     try:
         running = [f".2025-01-01T000000Z.warc.gz.{pid}.part" for pid in (os.getpid(), beside.pid)]  # sorted first
         for name in running:  # a run still writing (this one, or another one-off run beside it)

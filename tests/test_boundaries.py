@@ -15,7 +15,7 @@ from crawler.dates import DateError, parse_date
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.report import site_report
 from crawler.state import State, record_of
-from tests.support import SITES, OfflineRun, crawl, expected_items, saved_response, site_spider
+from tests.support import SITES, TEST_NOW, OfflineRun, crawl, expected_items, saved_response, site_spider
 
 NOW = datetime(2026, 11, 23, 6, 30, tzinfo=timezone.utc)  # 13:30 in Vietnam, 10:00 in Tehran
 
@@ -244,7 +244,7 @@ def test_revisit_days_on_the_command_line_refetches_exactly_the_younger_articles
     first, _, asked_first = hanam_crawl(tmp_path, state=True)
     assert first.returncode == 0, first.stderr[-2000:]
     cutoff = datetime(2020, 1, 1, tzinfo=timezone.utc)
-    days = (datetime.now(timezone.utc) - cutoff) / timedelta(days=1)
+    days = (TEST_NOW - cutoff) / timedelta(days=1)  # the crawl's clock (tests.support.crawl)
     young = {urlsplit(i["url"]).path for i in HANAM if datetime.fromisoformat(i["published_at"]) >= cutoff}
     assert 0 < len(young) < len(HANAM)
     second, report, asked = hanam_crawl(tmp_path, "--revisit-days", f"{days:.4f}", state=True)

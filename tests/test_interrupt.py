@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import EXIT_INTERRUPTED
+from crawler.clock import pause
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.state import State, record_of
 from tests import children
@@ -34,7 +35,7 @@ def wait_for_requests(server: ReplayServer, count: int, proc: subprocess.Popen) 
     while sum(len(s.requests) for s in server.sites) < count:
         assert proc.poll() is None, "the crawl ended before it was interrupted"
         assert time.monotonic() < deadline
-        time.sleep(0.02)
+        pause(0.02)
 
 
 def wait_for_line(proc: subprocess.Popen, words: str) -> list[str]:
@@ -49,6 +50,20 @@ def wait_for_line(proc: subprocess.Popen, words: str) -> list[str]:
 def slow(server: ReplayServer, delay: float) -> None:
     for copy in server.sites:
         copy.faults.update({key: {"delay": delay} for key in copy.pages})
+
+
+def assert_forced_report(out: Path, stopped: str) -> None:
+    """A run stopped at once saved its report: why it stopped, the files it kept (exactly those
+    in place) and per site the items in them."""
+    (path,) = (out / "_runs").glob("*.json")
+    report = json.loads(path.read_text(encoding="utf-8"))
+    assert report["exit_code"] == EXIT_INTERRUPTED and report["stopped"] == stopped
+    kept = outputs(out)
+    assert sorted(report["outputs"]) == [str(p) for p in kept]
+    lines = read_lines(*kept)
+    assert {s["site"]: s["new_items"] for s in report["sites"]} == {
+        s["site"]: sum(1 for i in lines if i["site"] == s["site"]) for s in report["sites"]}
+    assert sum(s["pages_fetched"] for s in report["sites"]) > 0 and path.stem in path.read_text(encoding="utf-8")
 
 
 def run_again_cleanly(server, mirror, tmp_path) -> None:
@@ -99,6 +114,7 @@ def test_second_signal_stops_at_once_and_nothing_is_lost(tmp_path):
         assert proc.returncode == EXIT_INTERRUPTED
         assert "stopped at once (SIGINT again)" in stderr and "Traceback" not in stderr
         assert not list((tmp_path / "out").rglob(".*.part"))
+        assert_forced_report(tmp_path / "out", "interrupted by SIGINT; then stopped at once (SIGINT again)")
         run_again_cleanly(server, mirror, tmp_path)
 
 
@@ -115,6 +131,7 @@ def test_the_wait_for_items_in_flight_is_bounded(tmp_path):
         _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == EXIT_INTERRUPTED
     assert "stopped at once (not done after 1s)" in stderr
+    assert_forced_report(tmp_path / "out", "interrupted by SIGTERM; then stopped at once (not done after 1s)")
 
 
 def recorded_first_page(path: Path, walk_complete: bool) -> set[str]:

@@ -2,15 +2,21 @@
 drops, counts and changes, with the same code a crawl runs."""
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
 from datetime import datetime, timedelta, timezone
 
+import attr
 import pytest
 from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 
+from typing import Any
+
 from crawler.dates import DateError, parse_date
+from crawler.output import FileSink
 from crawler.state import State, record_of
 from crawler.urls import article_id
 from spiders.hanam import HanamSpider
@@ -287,3 +293,94 @@ def test_a_page_without_a_date_is_counted_as_empty_and_logged(caplog):
             parse_date(text, "vi", HanamSpider.timezone, now=now)
         reasons.append(str(err.value))
     assert warnings == [f"hanam: no publication date for {url}: {reason}" for reason in reasons]
+
+
+# -- item types -------------------------------------------------------------------------------
+
+def _field_names() -> list[str]:
+    from crawler.items import ArticleItem
+
+    return list(ArticleItem.fields)
+
+
+ArticleData = dataclasses.make_dataclass("ArticleData", [(n, Any, dataclasses.field(default=None)) for n in _field_names()])
+ArticleAttrs = attr.make_class("ArticleAttrs", {n: attr.ib(default=None) for n in _field_names()})
+
+
+@pytest.mark.parametrize("kind", [dict, ArticleData, ArticleAttrs])
+def test_the_pipelines_take_every_item_type_scrapy_supports(tmp_path, kind):
+    """Every saved hanam article as a dict, a dataclass and an attrs object (what a CMS adapter
+    might yield) goes through all the pipelines, state and output included, to the same line and
+    the same state record as the spider's scrapy.Item."""
+    written = {}
+    for name, convert in [("item", None), ("other", kind)]:
+        state = State(tmp_path / f"{name}.sqlite", now=CRAWLED_AT)
+        sink = FileSink(tmp_path / f"{name}.jsonl", state)
+        run = OfflineRun("hanam", CRAWLED_AT, state=state, sink=sink)
+        for url in HANAM:
+            (item,) = run.spider.parse_article(saved_response("hanam", url))
+            item["crawled_at"] = "2026-03-01T12:00:00Z"
+            if convert is not None:
+                item = convert(**dict(item))
+            out = asyncio.run(run.pipelines.process_item_async(item))
+            assert type(out) is type(item)
+        sink.close()
+        written[name] = ((tmp_path / f"{name}.jsonl").read_text(encoding="utf-8"),
+                         [state.known("hanam", url) for url in HANAM])
+        state.close()
+    assert written["other"] == written["item"]
+    assert len(written["item"][0].splitlines()) == len(HANAM) and None not in written["item"][1]
+
+
+# -- the compiled schema check ----------------------------------------------------------------
+
+def _lines() -> list[dict]:
+    """Every saved article's expected line (v1 and v2, relative dates resolved) as the output has it."""
+    from crawler.items import as_line
+    from crawler.urls import article_id
+    from tests.support import ALL_SITES, EXPECTED_V2, resolve_expected_date
+
+    lines = []
+    for folder in (None, EXPECTED_V2):
+        for site in ALL_SITES:
+            for item in expected_items(site, folder) if folder else expected_items(site):
+                line = as_line({**item, "id": article_id(site, item["url"]), "crawled_at": "2026-12-04T06:00:00Z",
+                                 "run": "2026-12-04T060000Z"})
+                line["published_at"] = resolve_expected_date(line["published_at"], line["crawled_at"], "Asia/Qyzylorda")
+                lines.append(line)
+    return lines
+
+
+BREAKS = [None, 12345, -1, "", "x" * 3, [], {}, 1.5, True, "ftp://a.b/c", "2026-13-45"]
+
+
+def test_the_compiled_schema_check_agrees_with_jsonschema_on_valid_and_broken_lines():
+    """fastjsonschema's compiled check (the pipeline's fast path) and jsonschema (the reference)
+    give the same verdict on every expected line, and on each of them with one field replaced by
+    each kind of wrong value, removed, or joined by an unknown field."""
+    import fastjsonschema
+    from jsonschema import Draft202012Validator
+
+    from crawler.items import FIELDS, schema
+    from pipelines.validate import compiled_check
+
+    check, reference = compiled_check(), Draft202012Validator(schema())
+
+    def fast_ok(line: dict) -> bool:
+        try:
+            check(line)
+        except fastjsonschema.JsonSchemaValueException:
+            return False
+        return True
+
+    lines = _lines()
+    assert len(lines) > 300 and all(reference.is_valid(line) for line in lines)
+    cases = 0
+    for line in lines[::7]:
+        variants = [{k: v for k, v in line.items() if k != name} for name in FIELDS] + [{**line, "extra": 1}]
+        variants += [{**line, name: value} for name in FIELDS for value in BREAKS]
+        variants += [{**line, "images": [{"url": value, "caption": None}]} for value in BREAKS]
+        for variant in variants:
+            assert fast_ok(variant) == reference.is_valid(variant), variant
+            cases += 1
+    assert cases > 5000

@@ -3,6 +3,7 @@ what to do, a documented exit code, and nothing changed on disk."""
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import subprocess
 from contextlib import contextmanager
@@ -19,15 +20,45 @@ from tests.support import FIXTURES, SITES, crawl
 RELEASE_STATE = FIXTURES / "state" / "release-ffce339.sqlite"
 
 
+#: set by CI (.ci/run), which runs as root: there a test that cannot mount fails instead of skipping
+REQUIRE_ROOT = "CRAWLER_TESTS_REQUIRE_ROOT"
+
+
+def need_root(why: str) -> None:
+    """Skip the calling test, saying why, unless this process is root (mounting needs it); fail
+    it instead where CI asks for every test to run (REQUIRE_ROOT)."""
+    if os.geteuid() == 0:
+        return
+    message = f"needs root to {why} (CI runs the suite as root: sudo .venv/bin/python -m pytest)"
+    if os.environ.get(REQUIRE_ROOT):
+        pytest.fail(f"{message}; {REQUIRE_ROOT} is set, so it may not be skipped")
+    pytest.skip(message)
+
+
 @contextmanager
 def small_fs(path: Path, size: str = "256k", options: str = ""):
-    """A real, small tmpfs file system (the tests run as root in CI and here)."""
+    """A real, small tmpfs file system: full disks and read-only ones as the kernel makes them.
+    Skipped with the reason when not run as root (CI runs as root)."""
+    need_root("mount a small tmpfs (a full or read-only disk)")
     path.mkdir(parents=True, exist_ok=True)
     subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}{options}", "tmpfs", str(path)], check=True)
     try:
         yield path
     finally:
         subprocess.run(["umount", "-l", str(path)], check=True)
+
+
+def test_a_test_that_mounts_skips_with_its_reason_when_not_root_and_fails_where_ci_requires_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.delenv(REQUIRE_ROOT, raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"^needs root to mount a small tmpfs .*CI runs the suite as root"):
+        with small_fs(tmp_path / "disk"):
+            pass
+    monkeypatch.setenv(REQUIRE_ROOT, "1")
+    with pytest.raises(pytest.fail.Exception, match=f"{REQUIRE_ROOT} is set, so it may not be skipped"):
+        with small_fs(tmp_path / "disk"):
+            pass
+    assert list(tmp_path.iterdir()) == []  # nothing mounted, nothing made
 
 
 def snapshot(root: Path) -> dict[str, str]:

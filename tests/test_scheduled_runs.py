@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,7 +13,7 @@ import pytest
 
 from crawler.output import run_name
 from crawler.replay import ReplayServer, SiteCopy, edited_copy
-from tests.support import FIXTURES, SITES, crawl, expected_items, outputs, read_lines
+from tests.support import FIXTURES, SITES, TEST_NOW, crawl, expected_items, outputs, read_lines
 
 pytestmark = pytest.mark.crawl  # each test starts crawler processes (mutation runs leave them out)
 
@@ -109,8 +109,7 @@ def test_full_recrawls_everything_despite_the_state(tmp_path):
 def test_a_run_never_takes_the_name_of_an_earlier_one(tmp_path):
     """Run names have whole seconds: a run starting within a second that an earlier run's report,
     output or archive is named for takes a later name instead of replacing that run's files."""
-    now = datetime.now(timezone.utc)
-    names = [run_name(now + timedelta(seconds=k)) for k in range(3)]
+    names = [run_name(TEST_NOW + timedelta(seconds=k)) for k in range(3)]  # the crawl's clock starts at TEST_NOW
     earlier = [tmp_path / "out" / "_runs" / f"{names[0]}.json", tmp_path / "out" / "hanam" / f"{names[1]}.jsonl",
                tmp_path / "archive" / "hanam" / f"{names[2]}.warc.gz"]
     for path in earlier:

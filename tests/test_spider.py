@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from scrapy import Request
@@ -286,14 +286,17 @@ def test_an_origin_written_with_a_trailing_slash_gives_the_same_start_urls():
     assert asyncio.run(collect()) == [HanamSpider.origin + p for p in HanamSpider.start_paths]
 
 
-def test_an_item_is_stamped_with_the_crawl_time_in_utc():
-    spider = site_spider("hanam")
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+@pytest.mark.parametrize("now", [datetime(2031, 2, 28, 23, 59, 58, tzinfo=timezone.utc),
+                                 datetime(2019, 6, 1, 4, 30, tzinfo=timezone(timedelta(hours=5)))])
+def test_an_item_is_stamped_with_the_crawl_clock_in_utc(now):
+    """A page fetched live (no archive time, no Memento-Datetime) is stamped with the crawl's
+    clock (CRAWL_NOW), in UTC, whatever the day the test runs."""
+    spider = site_spider("hanam", now=now)
     (item,) = spider.parse_article(saved_response("hanam", ARTICLE))
-    after = datetime.now(timezone.utc)
     stamp = item["crawled_at"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp)
-    assert before <= datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= after
+    assert now.replace(microsecond=0) <= datetime.fromisoformat(stamp.replace("Z", "+00:00")) \
+        <= now + timedelta(seconds=30)
 
 
 def test_charset_fixes_and_extraction_errors_are_logged_with_the_url(caplog):

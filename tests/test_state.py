@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from crawler.clock import pause
 from crawler.lock import LockBusy, RunLock
 from crawler.state import State, record_of
 
@@ -53,13 +54,12 @@ def test_second_lock_holder_is_refused_and_a_dead_holder_releases(tmp_path):
             RunLock(path).acquire()
     holder = subprocess.Popen([sys.executable, "-c",
                                f"from crawler.lock import RunLock; RunLock({str(path)!r}).acquire();"
-                               "import time; time.sleep(30)"])
+                               "import signal; signal.pause()"])
     try:
         for _ in range(100):
             if path.exists() and path.read_text().strip() == str(holder.pid):
                 break
-            import time
-            time.sleep(0.05)
+            pause(0.05)
         with pytest.raises(LockBusy):
             RunLock(path).acquire()
     finally:

@@ -7,6 +7,7 @@ import json
 import shutil
 import sqlite3
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -15,7 +16,7 @@ from crawler.state import (SCHEMA_VERSION, State, StateError, advice, check, con
                            header_version, inspect, record_of, url_key)
 from crawler.replay import ReplayServer, SiteCopy
 from tests import children
-from tests.support import FIXTURES, SITES, crawl
+from tests.support import CAPTURED, FIXTURES, SITES, clock_args, crawl, expected_items
 
 RELEASE = FIXTURES / "state" / "release-ffce339.sqlite"
 ALL = ["chaharmahal", "gilan", "hanam", "kyzylorda", "travinh"]
@@ -77,15 +78,24 @@ def test_migrated_state_is_smaller_and_reopens_without_migrating(migrated):
 
 
 @pytest.mark.crawl
-def test_a_run_on_a_migrated_release_state_writes_nothing_already_written(tmp_path):
+@pytest.mark.parametrize("days_after", [1, 30])
+def test_a_run_on_a_migrated_release_state_writes_nothing_already_written(tmp_path, days_after):
+    """The release's run (3 Dec 2026) wrote kyzylorda's "today" and "yesterday" articles as of 4 and
+    3 Dec. A run a day later revisits them (younger than 7 days) and finds them unchanged, a
+    month later it does not ask for them; neither writes anything (the replayed pages speak for
+    their capture time, so they read the same on either day)."""
     shutil.copy(RELEASE, tmp_path / "state.sqlite")
+    recent = {urlsplit(e["url"]).path for e in expected_items("kyzylorda") if isinstance(e["published_at"], dict)}
     with ReplayServer([SiteCopy.load(SITES / s) for s in ALL]) as server:
         result = crawl(["crawl", "--mirror", str(server.write_map(tmp_path / "m.json")), "--output-dir",
-                        str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite")], cwd=tmp_path)
+                        str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"),
+                        *clock_args(CAPTURED + timedelta(days=days_after))], cwd=tmp_path)
         requests = {s.root.name: len(s.requests) for s in server.sites}
+        revisited = recent & set(next(s for s in server.sites if s.root.name == "kyzylorda").requests)
     assert result.returncode == 0, result.stderr[-2000:]
     assert list((tmp_path / "out").glob("*/*.jsonl")) == []
     assert all(n <= 12 for n in requests.values()), requests
+    assert revisited == (recent if days_after < 7 else set())
     assert inspect(tmp_path / "state.sqlite") == 1
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import EXIT_STORAGE
+from crawler.clock import pause
 from crawler.output import AtomicJsonLines, DirSink, FileSink, StorageError
 from crawler.replay import ReplayServer, SiteCopy
 from crawler.state import State
@@ -80,7 +81,7 @@ def test_file_system_gone_read_only_mid_run_then_writable_again(tmp_path):
         deadline = time.monotonic() + 60
         while not any(s.requests for s in server.sites):  # the crawl is under way
             assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
+            pause(0.02)
         subprocess.run(["mount", "-o", "remount,ro", str(tmp_path / "disk")], check=True)
         for copy in server.sites:
             copy.faults.clear()
