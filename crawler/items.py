@@ -56,7 +56,8 @@ class ArticleItem(scrapy.Item):
 def as_line(item: Any) -> dict[str, Any]:
     """The output object: every contract field, in contract order, missing ones as null (any item
     type Scrapy supports: read through ItemAdapter)."""
-    data = ItemAdapter(item)  # shallow: asdict() copies nested images too, 20x the cost
+    # shallow: asdict() copies nested images too, 20x the cost
+    data = item if isinstance(item, ItemAdapter) else ItemAdapter(item)
     line = {name: data.get(name) for name in FIELDS}
     if line["images"] is None:
         line["images"] = []

@@ -252,9 +252,15 @@ def write_copy(folder: str | Path, origin: str, pages: Iterable[tuple[str, int, 
     return archive.commit()
 
 
-def edited_copy(source: str | Path, folder: str | Path, edit: Callable[[str, bytes], bytes]) -> Path:
-    """A copy of a site copy whose HTML pages (status 200) went through `edit(path, body)`."""
+def edited_copy(source: str | Path, folder: str | Path, edit: Callable[[str, bytes], bytes],
+                captured: datetime | None = None) -> Path:
+    """A copy of a site copy whose HTML pages (status 200) went through `edit(path, body)`,
+    captured at `captured` (default: the source's latest capture, so that the copy's pages speak
+    for the same moment on any day)."""
     copy = SiteCopy.load(source)
+    if captured is None:
+        times = [a.captured for a in map(copy.answer, copy.pages) if a is not None and a.captured]
+        captured = max(times) if times else None
 
     def pages() -> Iterable[tuple[str, int, list[Header], bytes]]:
         for key in sorted(copy.pages):
@@ -266,7 +272,7 @@ def edited_copy(source: str | Path, folder: str | Path, edit: Callable[[str, byt
             # (the recorder writes Content-Length of the body it records, whatever the headers say)
             yield key, page.status, [(k, raw_header(v)) for k, v in page.headers], body
 
-    return write_copy(folder, copy.origin, pages())
+    return write_copy(folder, copy.origin, pages(), captured=captured)
 
 
 def _header_bytes(value: str) -> bytes:

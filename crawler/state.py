@@ -95,8 +95,12 @@ def content_hash(item: Any) -> str:
 
 
 def fingerprint(item: Any) -> str:
-    """Everything a consumer sees of an article except when it was crawled."""
-    data = {k: v for k, v in adapted(item).items() if k not in VOLATILE}
+    """Everything a consumer sees of an article (its line) except when and by which run it was
+    crawled; what an item carries beside the contract (a dataclass's unset helper fields) is not
+    seen, so it does not count."""
+    from crawler.items import as_line
+
+    data = {k: v for k, v in as_line(item).items() if k not in VOLATILE}
     return _hash16(json.dumps(data, sort_keys=True, ensure_ascii=False))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -18,7 +19,7 @@ from crawler.cli import spider_classes
 from crawler.replay import ReplayServer, SiteCopy, edited_copy
 from crawler.state import State, fingerprint
 from tests.children import crawler_env
-from tests.support import QUICK, SITES, crawl, differences, expected_items, outputs, read_lines
+from tests.support import QUICK, SITES, TEST_NOW, clock_args, crawl, differences, expected_items, outputs, read_lines
 
 pytestmark = pytest.mark.crawl
 
@@ -57,13 +58,15 @@ def test_per_id_the_line_of_the_greatest_run_is_the_current_one(tmp_path):
     out = tmp_path / "out"
 
     # night 1: the whole site, read by the broken spider
-    with ReplayServer([SiteCopy.load(SITES / SITE)]) as server:
-        first = broken_crawl(tmp_path, server.write_map(tmp_path / "m.json"))
+    # served as a live site (no Memento-Datetime): each night's pages are of that night's clock
+    with ReplayServer([SiteCopy.load(SITES / SITE, memento=False)]) as server:
+        first = broken_crawl(tmp_path, server.write_map(tmp_path / "m.json"), *clock_args(TEST_NOW))
     assert first.returncode == 0, first.stderr[-3000:]
     (night1,) = outputs(out)
     # night 2: every article revisited; one was edited meanwhile
-    with ReplayServer([SiteCopy.load(edited.parent)]) as server:
-        second = broken_crawl(tmp_path, server.write_map(tmp_path / "m.json"), "--revisit-days", "100000")
+    with ReplayServer([SiteCopy.load(edited.parent, memento=False)]) as server:
+        second = broken_crawl(tmp_path, server.write_map(tmp_path / "m.json"), "--revisit-days", "100000",
+                              *clock_args(TEST_NOW + timedelta(hours=1)))
     assert second.returncode == 0, second.stderr[-3000:]
     (night2,) = set(outputs(out)) - {night1}
     assert [i["url"] for i in read_lines(night2)] == [changed["url"]], second.stderr[-3000:]
@@ -72,7 +75,7 @@ def test_per_id_the_line_of_the_greatest_run_is_the_current_one(tmp_path):
 
     # the older night's archive alone: its captures are older than what the state recorded
     older = crawl(["extract", "--output-dir", str(out), "--state", str(tmp_path / "state.sqlite"),
-                   str(archives[0])], cwd=tmp_path)
+                   str(archives[0]), *clock_args(TEST_NOW + timedelta(hours=2))], cwd=tmp_path)
     assert older.returncode == 0, older.stderr[-3000:]
     assert set(outputs(out)) == {night1, night2}, [(i["url"], i["crawled_at"]) for p in set(outputs(out)) - {night1, night2} for i in read_lines(p)]  # nothing written: the past is not news
     (older_report,) = [p for p in (out / "_runs").glob("*.json") if p.stem not in (night1.stem, night2.stem)]
@@ -81,7 +84,7 @@ def test_per_id_the_line_of_the_greatest_run_is_the_current_one(tmp_path):
 
     # after the fix: the whole archive extracted again
     fixed = crawl(["extract", "--output-dir", str(out), "--state", str(tmp_path / "state.sqlite"),
-                   str(tmp_path / "archive")], cwd=tmp_path)
+                   str(tmp_path / "archive"), *clock_args(TEST_NOW + timedelta(hours=3))], cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stderr[-3000:]
     (night3,) = set(outputs(out)) - {night1, night2}
     corrected = read_lines(night3)
