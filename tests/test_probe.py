@@ -115,3 +115,49 @@ def test_an_entry_without_cms_is_recognised_before_the_crawl_and_says_how(served
                                                        MIRROR_MAP=str(tmp_path / "closed.json")))
     with pytest.raises(NotRecognised, match="gone: its CMS could not be recognised"):
         loader.load("gone")
+
+
+def test_an_entry_without_cms_or_news_is_looked_at_on_its_home_page_and_a_site_of_no_known_cms_is_named(tmp_path):
+    """Without `news`, the home page (origin + "/") is looked at; a site that shows no CMS we have
+    an adapter for is refused with the entry, the URL and the adapters named."""
+    import crawler.probe as probe
+    from crawler.cli import project_settings
+    from crawler.replay import write_copy
+
+    page = b'<html lang="kk"><head><title>Library</title></head><body><a href="/news/">News</a></body></html>'
+    write_copy(tmp_path / "plain", "https://plain.kz", [("/", 200, [("Content-Type", b"text/html; charset=utf-8")], page)])
+    (tmp_path / "s.toml").write_text('[plain]\nname = "P"\norigin = "https://plain.kz"\nlanguage = "kk"\n'
+                                     'timezone = "Asia/Almaty"\n', encoding="utf-8")
+    with ReplayServer([SiteCopy.load(tmp_path / "plain")]) as server:
+        mirror = server.write_map(tmp_path / "m.json")
+        loader = SiteLoader.from_settings(project_settings(SITES_FILES=[str(tmp_path / "s.toml")], MIRROR_MAP=str(mirror)))
+        asked = []
+        fetch = probe.fetch
+        probe.fetch = lambda url, mirror: asked.append(url) or fetch(url, mirror)
+        try:
+            with pytest.raises(NotRecognised) as raised:
+                loader.load("plain")
+        finally:
+            probe.fetch = fetch
+    assert asked == ["https://plain.kz/"]
+    assert str(raised.value) == ("plain: https://plain.kz/ shows no sign of joomla, nukeviet, wordpress: "
+                                 "name its cms in the entry")
+
+
+def test_the_loader_knows_sites_by_id_and_by_host_and_says_how_a_cms_was_recognised(served, tmp_path):
+    from scrapy import Request
+
+    from crawler.cli import project_settings
+
+    (tmp_path / "s.toml").write_text('[aounb]\nname = "A"\norigin = "https://aounb.kz"\nlanguage = "kk"\n'
+                                     'timezone = "Asia/Almaty"\n', encoding="utf-8")
+    loader = SiteLoader.from_settings(project_settings(SITES_FILES=[str(tmp_path / "s.toml")], MIRROR_MAP=str(served)))
+    assert sorted(loader.spiders) == ["chaharmahal", "gilan", "hanam", "kyzylorda", "travinh"]
+    assert sorted(loader.adapters) == ["joomla", "nukeviet", "wordpress"]
+    with pytest.raises(KeyError, match="Spider not found: nosuch"):
+        loader.load("nosuch")
+    assert loader.find_by_request(Request("https://www.aounb.kz/kz/")) == ["akmola", "aounb"]
+    assert loader.find_by_request(Request("https://elsewhere.kz/")) == []
+    site = loader.load("aounb").bound_site
+    found = recognise("https://aounb.kz/", str(served))
+    assert site.recognised == f"wordpress ({'; '.join(found.how)})"

@@ -391,7 +391,7 @@ def test_joomla4_blog_entries_and_pagination(spider):
     ("06 июня 2019 09:15", "2019-06-06T17:50:09+06:00", "2019-06-06T09:15:00+06:00"),  # printed time wins
     ("", "2024-10-22T16:30:00+05:00", "2024-10-22T16:30:00+05:00"),  # nothing printed: the moment
     ("06 июня 2019", "not a moment", "2019-06-06T00:00:00+06:00"),
-])
+], ids=["utc-moment", "printed-time-wins", "nothing-printed", "not-a-moment"])  # ASCII ids: mutmut selects by id
 def test_publication_moment_rule(printed, moment, published):
     from crawler.items import ArticleItem
     from pipelines.dates import DatePipeline
