@@ -161,3 +161,177 @@ def test_the_loader_knows_sites_by_id_and_by_host_and_says_how_a_cms_was_recogni
     site = loader.load("aounb").bound_site
     found = recognise("https://aounb.kz/", str(served))
     assert site.recognised == f"wordpress ({'; '.join(found.how)})"
+
+
+# -- the parts of a look, on answers made to measure ------------------------------------------
+
+class _Site:
+    """A loopback site answering each path as told (status, headers, body); it notes what it was asked."""
+
+    def __init__(self, pages: dict[str, tuple[int, dict[str, str], bytes]]):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        site = self
+        self.asked: list[tuple[str, str]] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site.asked.append((self.path, self.headers.get("User-Agent", "")))
+                status, headers, body = pages.get(self.path, (404, {}, b"gone"))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def mirror(self, origin: str):
+        from crawler.mirror import MirrorMap
+
+        return MirrorMap({origin: self.base})
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def site():
+    made = []
+
+    def make(pages):
+        made.append(_Site(pages))
+        return made[-1]
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def test_fetch_names_the_crawler_reads_the_charset_and_cuts_the_body(site, monkeypatch):
+    import crawler.probe as probe
+
+    text = "<html lang='ru'><title>Новости библиотеки</title></html>"
+    s = site({"/ru": (200, {"Content-Type": "text/html; charset=windows-1251", "Link": '<https://x.kz/wp-json/>; rel="https://api.w.org/"'},
+                      text.encode("cp1251")),
+              "/big": (200, {"Content-Type": "text/html"}, b"a" * 100),
+              "/bad": (200, {"Content-Type": "text/html; charset=nosuch-8"}, "ё".encode()),
+              "/raw": (200, {}, "ә".encode() + b"\xff")})
+    page = probe.fetch("https://x.kz/ru", s.mirror("https://x.kz"))
+    assert (page.url, page.status, page.text) == ("https://x.kz/ru", 200, text)
+    assert page.headers["link"].startswith("<https://x.kz/wp-json/>") and "content-type" in page.headers
+    assert s.asked[-1] == ("/ru", probe.USER_AGENT)
+    monkeypatch.setattr(probe, "MAX_BYTES", 10)
+    assert probe.fetch("https://x.kz/big", s.mirror("https://x.kz")).text == "a" * 10
+    assert probe.fetch("https://x.kz/bad", s.mirror("https://x.kz")).text == "ё"  # an unknown charset: UTF-8
+    assert probe.fetch("https://x.kz/raw", s.mirror("https://x.kz")).text == "ә\ufffd"  # none: UTF-8, errors replaced
+    gone = probe.fetch("https://x.kz/nothing", s.mirror("https://x.kz"))
+    assert (gone.status, gone.text) == (404, "gone")  # an HTTP error is an answer too
+
+
+def test_no_answer_is_a_probe_error_that_says_why(tmp_path):
+    import json
+
+    (tmp_path / "closed.json").write_text(json.dumps({"https://gone.kz": "http://127.0.0.1:9"}), encoding="utf-8")
+    with pytest.raises(ProbeError, match=r"^https://gone.kz/: no answer \(\[Errno 111\] Connection refused\)$"):
+        recognise("https://gone.kz/", str(tmp_path / "closed.json"))
+
+
+def test_a_listing_without_signs_leads_to_the_home_page_and_redirect_statuses_are_the_redirecting_ones(site):
+    import crawler.probe as probe
+
+    home = b'<html lang="vi"><meta name="generator" content="NukeViet v4.5"><a href="/tin-tuc/">Tin t\xe1\xbb\xa9c</a></html>'
+    s = site({"/": (200, {"Content-Type": "text/html; charset=utf-8"}, home),
+              "/tin-tuc/": (200, {"Content-Type": "text/html; charset=utf-8"}, b"<html><p>plain</p></html>"),
+              "/moved": (302, {"Location": "/tin-tuc/"}, b""),
+              "/notmod": (304, {"Location": "/elsewhere"}, b""),
+              "/loc": (200, {"Location": "/elsewhere", "Content-Type": "text/html"}, b"<html lang='vi'></html>")})
+    found = recognise("https://lib.vn/moved", s.mirror("https://lib.vn"))
+    assert [p for p, _ in s.asked] == ["/moved", "/tin-tuc/", "/"]
+    assert (found.cms, found.origin, found.news) == ("nukeviet", "https://lib.vn", "https://lib.vn/tin-tuc/")
+    assert found.how == ["generator meta 'NukeViet v4.5'"]
+    page, left = probe.look("https://lib.vn/loc", s.mirror("https://lib.vn"), 3)
+    assert (page.url, left) == ("https://lib.vn/loc", 2)  # a Location on a 200 is no redirect
+    page, left = probe.look("https://lib.vn/notmod", s.mirror("https://lib.vn"), 3)
+    assert (page.url, page.status, left) == ("https://lib.vn/notmod", 304, 2)
+    away = site({"/": (301, {"Location": "ftp://ftp.vn/x"}, b"")})
+    with pytest.raises(ProbeError, match="redirects off the site, to ftp://ftp.vn/x"):
+        probe.look("https://ftp.vn/", away.mirror("https://ftp.vn"), 3)
+
+
+def test_signs_read_the_generator_link_headers_and_markup_of_each_core():
+    from crawler.probe import Page, signs
+
+    def page(html: str, headers: dict | None = None) -> Page:
+        return Page(url="https://x.kz/", status=200, headers=headers or {}, text=html)
+
+    assert signs(page('<meta name="Generator" content="WordPress 6.5">')) == {"wordpress": ["generator meta 'WordPress 6.5'"]}
+    assert signs(page("", {"link": '<https://x.kz/wp-json/>; rel="https://api.w.org/"'})) == {"wordpress": ["REST API link"]}
+    assert signs(page('<link rel="https://api.w.org/" href="/wp-json/">')) == {"wordpress": ["REST API link"]}
+    assert signs(page('<script src="/media/jui/js/jquery.min.js"></script>')) == {"joomla": ["Joomla script options"]}
+    assert signs(page("<script>var nv_base_siteurl = '/';</script>")) == {"nukeviet": ["NukeViet script variables"]}
+    assert signs(page("<p>a library</p>")) == {}
+    both = signs(page('<meta name="generator" content="Joomla! 4"><img src="/wp-content/a.jpg">'))
+    assert both == {"wordpress": ["wp-content/wp-includes paths"], "joomla": ["generator meta 'Joomla! 4'"]}
+
+
+@pytest.mark.parametrize("html, language", [
+    ('<html lang="kk-KZ">', "kk"), ('<html lang="ru_RU">', "ru"), ('<html lang="KZ">', "kk"), ('<html lang="vie">', "vi"),
+    ('<html><meta http-equiv="Content-Language" content="fa-IR">', "fa"), ('<html lang="en-US">', None), ("<p>x</p>", None),
+])
+def test_the_page_language_is_its_html_lang_or_content_language(html, language):
+    from crawler.probe import Page, page_language
+
+    assert page_language(Page(url="https://x.kz/", status=200, headers={}, text=html)) == language
+
+
+@pytest.mark.parametrize("origin, language, zone", [
+    ("https://lib.kz", "ru", "Asia/Almaty"), ("https://www.lib.gov.vn", None, "Asia/Ho_Chi_Minh"),
+    ("https://lib.ir", "fa", "Asia/Tehran"), ("https://lib.org", "fa", "Asia/Tehran"), ("https://lib.org", "vi", "Asia/Ho_Chi_Minh"),
+    ("https://lib.org", "kk", "Asia/Almaty"), ("https://lib.org", "ru", None), ("https://lib.org", None, None),
+])
+def test_the_suggested_clock_is_the_countrys_by_domain_then_by_language(origin, language, zone):
+    from crawler.probe import clock
+
+    assert clock(origin, language) == zone
+
+
+def test_the_news_listing_is_a_same_site_page_link_that_says_news_categories_first_on_wordpress():
+    from crawler.probe import Page, news_listing
+
+    def page(url: str, html: str) -> Page:
+        return Page(url=url, status=200, headers={}, text=html)
+
+    links = ('<a href="https://other.kz/news/">News</a><a href="javascript:void(0)">Жаңалықтар</a>'
+             '<a href="ftp://x.kz/news/">News</a><a href="/feed/">Жаңалықтар</a><a href="/news/rss.xml">News</a>'
+             '<a href="/kz/jana/#top">Жаңалықтар</a><a href="/kz/category/jana/">Басты</a><a>Жаңалықтар</a>')
+    assert news_listing(page("https://x.kz/", links), "joomla") == "https://x.kz/kz/jana/"
+    assert news_listing(page("https://x.kz/", links), "wordpress") == "https://x.kz/kz/category/jana/"
+    assert news_listing(page("https://x.kz/kz/category/jana/", ""), "wordpress") == "https://x.kz/kz/category/jana/"
+    assert news_listing(page("https://x.kz/kz/jana/", ""), "wordpress") is None  # not a category: a post
+    assert news_listing(page("https://x.kz/kz/jana/", ""), "joomla") == "https://x.kz/kz/jana/"
+    assert news_listing(page("https://www.x.kz/", '<a href="https://x.kz/tin-tuc/">x</a>'), None) == "https://x.kz/tin-tuc/"
+    assert news_listing(page("https://x.kz/", '<a href="/about/">Жаңалықтар жоқ</a>'), None) == "https://x.kz/about/"
+    assert news_listing(page("https://x.kz/", '<a href="/about/">About</a>'), None) is None
+
+
+def test_the_entry_is_toml_that_says_what_it_could_not_tell():
+    from crawler.probe import Finding
+
+    found = Finding(url="https://www.2gis-lib.kz/", origin="https://www.2gis-lib.kz", title='Lib "A" \\ B')
+    assert found.entry() == "\n".join([
+        "# recognised: no known CMS", "[site_2gis_lib]", 'name = "Lib \\"A\\" \\\\ B"',
+        'origin = "https://www.2gis-lib.kz"', "# language = ?  (fa, vi, kk, ru)", "# timezone = ?  (an IANA name)"])
+    found = Finding(url="https://x.kz/", origin="https://x.kz", cms="joomla", how=["a", "b"], language="ru",
+                    timezone="Asia/Almaty", news="https://x.kz/n")
+    assert found.entry() == "\n".join([
+        "# recognised: joomla (a; b)", "[x]", 'name = "x.kz"', 'origin = "https://x.kz"', 'language = "ru"',
+        'timezone = "Asia/Almaty"', 'cms = "joomla"', 'news = "https://x.kz/n"'])
