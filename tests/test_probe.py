@@ -335,3 +335,21 @@ def test_the_entry_is_toml_that_says_what_it_could_not_tell():
     assert found.entry() == "\n".join([
         "# recognised: joomla (a; b)", "[x]", 'name = "x.kz"', 'origin = "https://x.kz"', 'language = "ru"',
         'timezone = "Asia/Almaty"', 'cms = "joomla"', 'news = "https://x.kz/n"'])
+
+
+def test_recognise_on_an_http_site_names_it_by_its_site_name_and_breaks_a_tie_of_signs_in_order(site):
+    """Two cores' signs as many each: the first CMS in crawler.probe.SIGNS (a WordPress theme
+    that borrows a Joomla script is a WordPress site more often than the other way round); the
+    page's og:site_name names it; a .org site's clock comes from its language."""
+    html = ('<html lang="vi"><head><meta property="og:site_name" content=" Thư viện tỉnh "><title>Trang chủ</title>'
+            '<script src="/media/system/js/core.js"></script></head><body><img src="/wp-content/a.jpg">'
+            '<a href="/tin-tuc/">Tin tức</a></body></html>')
+    s = site({"/": (200, {"Content-Type": "text/html; charset=utf-8"}, html.encode())})
+    found = recognise("http://lib.org/", s.mirror("http://lib.org"))
+    assert (found.url, found.origin, found.cms, found.how) == ("http://lib.org/", "http://lib.org", "wordpress",
+                                                               ["wp-content/wp-includes paths"])
+    assert (found.title, found.language, found.timezone, found.news) == ("Thư viện tỉnh", "vi", "Asia/Ho_Chi_Minh",
+                                                                         "http://lib.org/tin-tuc/")
+    bare = site({"/": (200, {"Content-Type": "text/html"}, b"<html><body>x</body></html>")})
+    found = recognise("http://bare.org/", bare.mirror("http://bare.org"))
+    assert (found.cms, found.how, found.title, found.language, found.timezone) == (None, [], None, None, None)
