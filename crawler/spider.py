@@ -24,15 +24,14 @@ from crawler.archive import CAPTURED_AT
 from crawler.charset import honest
 from crawler.clock import Clock, crawl_clock, page_time
 from crawler.dates import DateError, parse_date
+from crawler.failures import failure_cause
 from crawler.feeds import is_feed
 from crawler.items import ArticleItem
-from crawler.failures import failure_cause
 from crawler.page import ArticlePage
 from crawler.sites import Site, load_sites
 from crawler.urls import Aliases, absolute, canonical_url
-from crawler.warc_source import earlier_pages
 from crawler.walk import DEFAULT_LINK_LIMIT, DEFAULT_PAGE_LIMIT, Walks
-from crawler.warc_source import NOT_IN_ARCHIVE
+from crawler.warc_source import NOT_IN_ARCHIVE, earlier_pages
 
 logger = logging.getLogger(__name__)
 
