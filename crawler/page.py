@@ -214,6 +214,12 @@ class ArticlePage:
     def comment_count(self) -> int | None:
         return None
 
+    def languages(self) -> set[str]:
+        """The languages the page says it is in (crawler.sites.language_code); empty where it
+        says nothing that tells a site's language versions apart. A page in another language
+        than the site's is not one of its items (NewsSpider.parse_article)."""
+        return set()
+
     def view_count(self) -> int | None:
         return None
 

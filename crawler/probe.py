@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from crawler.mirror import MirrorMap
-from crawler.sites import LANGUAGES
+from crawler.sites import LANGUAGES, language_code
 
 MAX_REQUESTS = 4
 MAX_BYTES = 2 * 1024 * 1024
@@ -45,7 +45,6 @@ SIGNS: dict[str, list[tuple[str, str, re.Pattern[str]]]] = {
 # A country's clock, by the host's top-level domain, then by the page's language.
 CLOCKS = {".kz": "Asia/Almaty", ".vn": "Asia/Ho_Chi_Minh", ".ir": "Asia/Tehran"}
 LANGUAGE_CLOCKS = {"fa": "Asia/Tehran", "vi": "Asia/Ho_Chi_Minh", "kk": "Asia/Almaty"}
-LANGUAGE_CODES = {"kz": "kk", "kaz": "kk", "rus": "ru", "vie": "vi", "per": "fa", "fas": "fa"}
 # Link texts and paths of a news listing, in the sites' languages.
 NEWS_WORDS = re.compile(r"жаңалық|новост|tin tức|tin-tuc|اخبار|خبر|news|novosti|zhanalyq|jana", re.I)
 # Feeds and files are not listings a reader opens.
@@ -162,9 +161,8 @@ def signs(page: Page) -> dict[str, list[str]]:
 
 def page_language(page: Page) -> str | None:
     sel = Selector(text=page.text or "<html/>")
-    code = (sel.xpath("/html/@lang").get() or sel.css('meta[http-equiv="content-language" i]::attr(content)').get()
-            or "").strip().lower().replace("_", "-").split("-")[0]
-    code = LANGUAGE_CODES.get(code, code)
+    code = language_code(sel.xpath("/html/@lang").get()
+                         or sel.css('meta[http-equiv="content-language" i]::attr(content)').get())
     return code if code in LANGUAGES else None
 
 

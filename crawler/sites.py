@@ -17,10 +17,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 BUILTIN = Path(__file__).resolve().parent.parent / "sites.toml"
 LANGUAGES = ("fa", "vi", "kk", "ru")
+#: language tags pages print for these languages besides their ISO 639-1 codes
+LANGUAGE_ALIASES = {"kz": "kk", "kaz": "kk", "rus": "ru", "vie": "vi", "per": "fa", "fas": "fa"}
 CMSS = ("wordpress", "joomla", "nukeviet")
 SITE_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 REQUIRED = ("name", "origin", "language", "timezone")
 KNOWN_KEYS = frozenset((*REQUIRED, "cms", "news", "spider"))
+
+
+def language_code(tag: str | None) -> str | None:
+    """The language a page's tag names (`kk-KZ`, `ru_RU`, `KZ` → kk, ru, kk): its primary subtag,
+    lower case, the usual aliases mapped; None for an empty tag."""
+    code = (tag or "").strip().lower().replace("_", "-").split("-")[0]
+    return LANGUAGE_ALIASES.get(code, code) or None
 
 
 class SiteListError(Exception):

@@ -307,7 +307,12 @@ class NewsSpider(scrapy.Spider):
             logger.warning("%s: charset of %s: %s", self.name, response.url, fixed)
             self.inc_stat(f"charset/{fixed.replace(' ', '_')}")
         try:
-            fields = self.read_article(response)
+            page = self.page_of(response)
+            languages = page.languages()
+            if languages and self.language not in languages:  # another language version of the site
+                self.count_skip("other_language", response.url, ", ".join(sorted(languages)))
+                return
+            fields = page.fields()
         except Exception:  # a page that breaks the page class is counted, never a crashed run
             logger.exception("%s: extraction failed on %s", self.name, response.url)
             self.count_skip("extraction_error", response.url)
@@ -335,9 +340,14 @@ class NewsSpider(scrapy.Spider):
             return fetched
         return named
 
+    def page_of(self, response: TextResponse) -> ArticlePage:
+        """The page object of an article response (a CMS adapter adds what it knows of the page:
+        its API's JSON, its module)."""
+        return self.article_page(response.url, page_selector(response))
+
     def read_article(self, response: TextResponse) -> dict[str, Any]:
-        """The fields of an article response (a CMS adapter may read its API's JSON or headers)."""
-        return self.article_page(response.url, page_selector(response)).fields()
+        """The fields of an article response."""
+        return self.page_of(response).fields()
 
     def _note_age(self, date_raw: str | None, listing: str | None, now: datetime) -> None:
         """With --since: a listing page that led to an older article ends its listing's walk."""

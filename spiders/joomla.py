@@ -58,12 +58,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import SelectorList
-from scrapy.http import Response, TextResponse
+from scrapy.http import TextResponse
 
 from crawler.feeds import feed_links, is_feed
 from crawler.failures import failure_cause
 from crawler.page import ArticlePage, first_text, paragraphs, select, text_of
-from crawler.spider import REDIRECTS, NewsSpider, is_html
+from crawler.sites import language_code
+from crawler.spider import NewsSpider
 from crawler.text import join_paragraphs
 from crawler.urls import absolute
 
@@ -274,8 +275,7 @@ class JoomlaArticle(ArticlePage):
         in all languages, '*', the site's default language) and the page's <html lang>."""
         values = [self.article.css("meta[itemprop='inLanguage']::attr(content)").get(),
                   self.sel.xpath("/html/@lang").get()]
-        codes = {(v or "").strip().lower().replace("_", "-").split("-")[0] for v in values}
-        return {{"kz": "kk"}.get(code, code) for code in codes if code}
+        return {code for value in values if (code := language_code(value))}
 
     # -- fields ---------------------------------------------------------------------------------
 
@@ -476,12 +476,3 @@ class JoomlaSpider(NewsSpider):
     def is_article_url(self, url: str) -> bool:
         return article_id(url) is not None or not is_unrouted(url)
 
-    # -- articles -------------------------------------------------------------------------------
-
-    def parse_article(self, response: Response):
-        if response.status not in REDIRECTS and is_html(response) and isinstance(response, TextResponse):
-            languages = self.article_page(response.url, response.selector).languages()
-            if languages and self.language not in languages:
-                self.count_skip("other_language", response.url, ", ".join(sorted(languages)))
-                return
-        yield from super().parse_article(response)

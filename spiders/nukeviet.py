@@ -59,7 +59,7 @@ from urllib.parse import parse_qsl, urlsplit
 from scrapy.http import Response, TextResponse
 
 from crawler.page import ArticlePage, is_image_url, paragraphs, select, text_of
-from crawler.spider import NOT_PAGES, NewsSpider
+from crawler.spider import NOT_PAGES, NewsSpider, page_selector
 from crawler.text import join_paragraphs
 from crawler.urls import absolute
 
@@ -391,10 +391,10 @@ class NukeVietSpider(NewsSpider):
     def start_urls_of_site(self) -> list[str]:
         return [self.news]
 
-    def read_article(self, response: TextResponse) -> dict:
-        page = self.article_page(response.url, response.selector)
+    def page_of(self, response: TextResponse) -> NukeVietArticle:
+        page = self.article_page(response.url, page_selector(response))
         page.module = self.module
-        return page.fields()
+        return page
 
     def _hrefs(self, response: TextResponse) -> list[str]:
         return [absolute(response.url, h) or "" for h in response.xpath(LINKS_OUTSIDE_BLOCKS).getall()]

@@ -59,7 +59,8 @@ from scrapy.http import Response, TextResponse
 
 from crawler.feeds import feed_children, feed_links, is_feed
 from crawler.page import ArticlePage, Image, first_text, is_image_url, paragraphs, select, text_of
-from crawler.spider import REDIRECTS, NewsSpider, _meta
+from crawler.sites import language_code
+from crawler.spider import NewsSpider, _meta, page_selector
 from crawler.text import join_paragraphs
 from crawler.urls import canonical_url
 
@@ -355,12 +356,13 @@ class WordPressArticle(ArticlePage):
 
     # -- language ---------------------------------------------------------------------------------
 
-    def language(self) -> str | None:
-        """The page's language where the site publishes several (hreflang alternates); else None."""
-        if not self.sel.css('link[rel="alternate"][hreflang]'):
-            return None
-        lang = self.sel.xpath("/html/@lang").get()
-        return lang.split("-")[0].split("_")[0].lower() if lang else None
+    def languages(self) -> set[str]:
+        """The page's language where the site publishes several (hreflang alternates); nothing
+        for a post the API listed (the API was asked for the entry's language only)."""
+        if self.api or not self.sel.css('link[rel="alternate"][hreflang]'):
+            return set()
+        code = language_code(self.sel.xpath("/html/@lang").get())
+        return {code} if code else set()
 
 
 class WordPressSpider(NewsSpider):
@@ -583,16 +585,6 @@ class WordPressSpider(NewsSpider):
 
     # -- articles -------------------------------------------------------------------------------
 
-    def read_article(self, response: TextResponse) -> dict[str, Any]:
-        page = self.article_page(response.url, response.selector, post=_meta(response).get("wp_post"),
+    def page_of(self, response: TextResponse) -> WordPressArticle:
+        return self.article_page(response.url, page_selector(response), post=_meta(response).get("wp_post"),
                                  category_id=self.category_id)
-        return page.fields()
-
-    def parse_article(self, response: Response):
-        if response.status not in REDIRECTS and isinstance(response, TextResponse) and not _meta(response).get("wp_post"):
-            page = self.article_page(response.url, response.selector)
-            lang = page.language()
-            if lang and lang != self.language:
-                self.count_skip("other_language", response.url)
-                return
-        yield from super().parse_article(response)
