@@ -18,6 +18,7 @@ from parsel import Selector
 
 from crawler.mirror import MirrorMap
 from crawler.sites import LANGUAGES, language_code
+from crawler.urls import same_site
 
 MAX_REQUESTS = 4
 MAX_BYTES = 2 * 1024 * 1024
@@ -124,10 +125,6 @@ def fetch(url: str, mirror: MirrorMap) -> Page:
     return Page(url=url, status=status, headers=headers, text=text)
 
 
-def _same_site(a: str, b: str) -> bool:
-    return (urlsplit(a).hostname or "").removeprefix("www.") == (urlsplit(b).hostname or "").removeprefix("www.")
-
-
 def look(url: str, mirror: MirrorMap, budget: int = MAX_REQUESTS) -> tuple[Page, int]:
     """The page at `url`, redirects on the same site followed; the requests left."""
     for _ in range(budget):
@@ -136,7 +133,7 @@ def look(url: str, mirror: MirrorMap, budget: int = MAX_REQUESTS) -> tuple[Page,
         location = page.headers.get("location")
         if page.status in (301, 302, 303, 307, 308) and location:
             target = urljoin(url, location)
-            if not _same_site(target, url) or urlsplit(target).scheme not in ("http", "https"):
+            if not same_site(target, url) or urlsplit(target).scheme not in ("http", "https"):
                 raise ProbeError(f"{url} redirects off the site, to {target}")
             url = target
             continue
@@ -187,7 +184,7 @@ def news_listing(page: Page, cms: str | None) -> str | None:
         href = a.attrib.get("href", "").strip()
         text = " ".join(a.css("::text").getall())
         url = urljoin(page.url, href) if href else ""
-        if (not url or not _same_site(url, page.url) or urlsplit(url).scheme not in ("http", "https")
+        if (not url or not same_site(url, page.url) or urlsplit(url).scheme not in ("http", "https")
                 or NOT_LISTINGS.search(url.split("#")[0])):
             continue
         if NEWS_WORDS.search(text) or NEWS_WORDS.search(urlsplit(url).path):

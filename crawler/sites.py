@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.urls import same_site
+
 BUILTIN = Path(__file__).resolve().parent.parent / "sites.toml"
 LANGUAGES = ("fa", "vi", "kk", "ru")
 #: language tags pages print for these languages besides their ISO 639-1 codes
@@ -107,9 +109,7 @@ def parse_entry(site_id: str, table: object, source: str, spiders: Iterable[str]
         raise wrong("spider", f"no spider named {spider!r}")
     news = table.get("news")
     if news is not None:
-        parts = urlsplit(news)
-        if parts.scheme not in ("http", "https") or (parts.hostname or "").removeprefix("www.") != \
-                (urlsplit(origin).hostname or "").removeprefix("www."):
+        if urlsplit(news).scheme not in ("http", "https") or not same_site(news, origin):
             raise wrong("news", f"not a page of {origin}: {news!r}")
     return Site(id=site_id, name=table["name"].strip(), origin=origin, language=table["language"],
                 timezone=table["timezone"], cms=cms, news=news, spider=spider, source=source)

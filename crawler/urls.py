@@ -65,14 +65,21 @@ def _segments(url: str) -> list[str]:
     return [s for s in urlsplit(url).path.split("/") if s]
 
 
+def same_site(url: str, other: str) -> bool:
+    """Two URLs on one site: the same host name, `www.` or not (a site that moved to www. is
+    still the same site)."""
+    return ((urlsplit(url).hostname or "").removeprefix("www.")
+            == (urlsplit(other).hostname or "").removeprefix("www."))
+
+
 def names_the_page(page_url: str, named: str) -> bool:
     """Whether a page's canonical URL (or og:url) can be the page's own: not on another host,
     not the site's home page (or a language root of it), and not a page above it in the path (a
     listing or category). SEO plugins misconfigured to name such pages would make every article
     one item."""
-    page, other = urlsplit(page_url), urlsplit(named)
-    if (page.hostname or "").removeprefix("www.") != (other.hostname or "").removeprefix("www."):
+    if not same_site(page_url, named):
         return False
+    other = urlsplit(named)
     segments = _segments(named)
     if not segments or (all(_FRONT.match(s) for s in segments) and not other.query):
         return False

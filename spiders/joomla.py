@@ -66,7 +66,7 @@ from crawler.page import ArticlePage, first_text, paragraphs, select, text_of
 from crawler.sites import language_code
 from crawler.spider import NewsSpider
 from crawler.text import join_paragraphs
-from crawler.urls import absolute
+from crawler.urls import absolute, same_site
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ class JoomlaArticle(ArticlePage):
         """A URL on the site, routed, that leads to this article: with an ID, the article's own;
         without one (the modern router), the article's alias as its last segment. A canonical
         URL naming the home page, a listing or another article is not the article's."""
-        if not named or not named.startswith(("http://", "https://")) or not self.same_host(named) \
+        if not named or not named.startswith(("http://", "https://")) or not same_site(named, self.page_url) \
                 or is_unrouted(named):
             return False
         named_id = article_id(named)
@@ -246,14 +246,10 @@ class JoomlaArticle(ArticlePage):
                 return article_id(link)
         return self.article.css("[id^='dropdownMenuButton-']::attr(id)").re_first(r"-(\d+)$")
 
-    def same_host(self, url: str) -> bool:
-        host = lambda u: (urlsplit(u).hostname or "").removeprefix("www.")  # noqa: E731
-        return host(url) == host(self.page_url)
-
     def category_link(self) -> str | None:
         link = self.info.css("dd.category-name a::attr(href)").get()
         url = self.absolute(link)
-        return url if url and self.same_host(url) and not is_unrouted(url) else None
+        return url if url and same_site(url, self.page_url) and not is_unrouted(url) else None
 
     @staticmethod
     def component_route(*urls: str) -> bool:
