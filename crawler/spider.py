@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -334,11 +335,16 @@ class NewsSpider(scrapy.Spider):
         not the article's own: the URL it was fetched at is."""
         if not named or named == fetched:
             return named
-        listings = self.walks.asked | {canonical_url(u, self.url_aliases) for u in self.start_urls_of_site()}
-        if canonical_url(named, self.url_aliases) in listings:
+        key = canonical_url(named, self.url_aliases)
+        if key in self.walks.asked or key in self._start_keys:
             self.inc_stat("identity/canonical_names_a_listing")
             return fetched
         return named
+
+    @cached_property
+    def _start_keys(self) -> frozenset[str]:
+        """The canonical URLs where the walks start (read once, not per article)."""
+        return frozenset(canonical_url(u, self.url_aliases) for u in self.start_urls_of_site())
 
     def page_of(self, response: TextResponse) -> ArticlePage:
         """The page object of an article response (a CMS adapter adds what it knows of the page:

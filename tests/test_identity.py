@@ -82,3 +82,16 @@ def test_two_articles_whose_pages_name_one_canonical_url_are_two_items():
     # the same article again under the shared name is still a duplicate, not a third item
     with pytest.raises(Exception, match="duplicate_url"):
         run.items_of(naming(ONE, shared))
+
+
+def test_a_canonical_naming_where_the_walk_starts_is_not_trusted():
+    """chaharmahal's walk starts at /fa/news/list, no page above its articles (/fa/news/ID/…)."""
+    from tests.support import expected_items
+
+    url = expected_items("chaharmahal")[0]["url"]
+    body = NAMES.sub(b"", saved_response("chaharmahal", url).body).replace(
+        b"</head>", b'<link rel="canonical" href="https://chb.iranpl.ir/fa/news/list"></head>', 1)
+    run = OfflineRun("chaharmahal", CRAWLED_AT)
+    (item,) = run.items_of(HtmlResponse(url=url, body=body, headers={"Content-Type": "text/html; charset=utf-8"}))
+    assert item["url"] == url
+    assert run.stats["identity/canonical_names_a_listing"] == 1
